@@ -1,0 +1,234 @@
+//! Panics as data.
+//!
+//! A panic that ends a thread leaves the parent a `Box<dyn Any + Send>`:
+//! the payload, nothing else. The location and the backtrace only ever reach
+//! the panic hook. [`catch`] runs a closure, and if it panics, hands back a
+//! [`Panic`] holding the message, the location, the thread's name and (with
+//! [`catch_with_backtrace`]) a backtrace, without printing anything.
+//!
+//! How it works: the first call installs one process-wide hook, chained to
+//! the hook that was there before. The hook checks a *thread-local* capture
+//! slot. A thread inside [`catch`] gets its panic recorded in its own slot and
+//! nothing printed; any other thread's panic goes to the previous hook as
+//! usual. Two runners on different threads never share a slot, so they cannot
+//! corrupt each other's captures.
+//!
+//! If other code replaces the hook after the first call, captures still work
+//! but fall back to the payload alone: the message survives, the location
+//! does not.
+
+use std::any::Any;
+use std::backtrace::Backtrace;
+use std::cell::RefCell;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, PanicHookInfo};
+use std::sync::Once;
+
+/// What [`message`] returns for a payload that is neither `&str` nor `String`
+/// (a `std::panic::panic_any` of some other type).
+pub const NON_STRING_PAYLOAD: &str = "<non-string panic payload>";
+
+/// The source location a panic reported.
+///
+/// ```
+/// use no_silent_failures::panic::Location;
+/// let here = Location { file: "src/main.rs".into(), line: 3, column: 9 };
+/// assert_eq!(here.to_string(), "src/main.rs:3:9");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    /// Source file, as the compiler recorded it (relative for the crate's own code).
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// A captured panic: everything the hook saw, kept as data.
+///
+/// ```
+/// use no_silent_failures::panic::catch;
+/// let panic = catch(|| -> u32 { panic!("bad input {}", 7) }).unwrap_err();
+/// assert_eq!(panic.message, "bad input 7");
+/// assert!(panic.location.unwrap().file.ends_with(".rs"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Panic {
+    /// The panic message, or [`NON_STRING_PAYLOAD`].
+    pub message: String,
+    /// Where the panic happened, when the hook saw it.
+    pub location: Option<Location>,
+    /// The name of the thread that panicked, if it had one.
+    pub thread: Option<String>,
+    /// A rendered backtrace, when one was asked for.
+    pub backtrace: Option<String>,
+}
+
+impl Panic {
+    /// Builds a `Panic` from a bare payload, as `JoinHandle::join` or
+    /// `catch_unwind` return it. Only the message can be recovered.
+    ///
+    /// ```
+    /// use no_silent_failures::panic::Panic;
+    /// let payload = std::thread::spawn(|| panic!("lost {}", "location"))
+    ///     .join()
+    ///     .unwrap_err();
+    /// let panic = Panic::from_payload(payload.as_ref());
+    /// assert_eq!(panic.message, "lost location");
+    /// assert_eq!(panic.location, None);
+    /// ```
+    pub fn from_payload(payload: &(dyn Any + Send)) -> Self {
+        Panic {
+            message: message(payload),
+            location: None,
+            thread: None,
+            backtrace: None,
+        }
+    }
+
+    fn from_hook(info: &PanicHookInfo<'_>, with_backtrace: bool) -> Self {
+        Panic {
+            message: message(info.payload()),
+            location: info.location().map(|l| Location {
+                file: l.file().to_owned(),
+                line: l.line(),
+                column: l.column(),
+            }),
+            thread: std::thread::current().name().map(str::to_owned),
+            backtrace: with_backtrace.then(|| Backtrace::force_capture().to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Panic {
+    /// `panicked at FILE:LINE:COL: MESSAGE`, plus the thread when known.
+    /// The backtrace is left out; print the field when you want it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("panicked")?;
+        if let Some(thread) = &self.thread {
+            write!(f, " in thread '{thread}'")?;
+        }
+        if let Some(location) = &self.location {
+            write!(f, " at {location}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The message inside a panic payload.
+///
+/// `panic!("literal")` carries a `&'static str`, `panic!("{x}")` a `String`,
+/// and `std::panic::panic_any(v)` whatever `v` is. Checking only one of the
+/// two string types is a common way to lose the message.
+///
+/// ```
+/// use no_silent_failures::panic::{message, NON_STRING_PAYLOAD};
+/// let literal = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+/// let formatted = std::panic::catch_unwind(|| panic!("{}", 1 + 1)).unwrap_err();
+/// let other = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).unwrap_err();
+/// assert_eq!(message(literal.as_ref()), "plain");
+/// assert_eq!(message(formatted.as_ref()), "2");
+/// assert_eq!(message(other.as_ref()), NON_STRING_PAYLOAD);
+/// ```
+pub fn message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&'static str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        NON_STRING_PAYLOAD.to_owned()
+    }
+}
+
+/// Runs `work`; if it panics, returns the panic as a [`Panic`] with message,
+/// location and thread name, and prints nothing.
+///
+/// `work` is treated as unwind-safe: after a panic, the only thing handed
+/// back is the `Panic`, so nothing half-updated inside the closure is seen.
+/// State the closure shares by reference is another matter (chapter 12).
+///
+/// ```
+/// use no_silent_failures::panic::catch;
+/// assert_eq!(catch(|| 2 + 2), Ok(4));
+/// let panic = catch(|| {
+///     let v: Vec<u8> = Vec::new();
+///     v[3]
+/// })
+/// .unwrap_err();
+/// assert!(panic.message.contains("index out of bounds"));
+/// ```
+pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
+    catch_inner(work, false)
+}
+
+/// Like [`catch`], and also records a backtrace of the panicking thread,
+/// whatever `RUST_BACKTRACE` says.
+///
+/// ```
+/// use no_silent_failures::panic::catch_with_backtrace;
+/// let panic = catch_with_backtrace(|| panic!("deep")).unwrap_err();
+/// assert!(panic.backtrace.is_some());
+/// ```
+pub fn catch_with_backtrace<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
+    catch_inner(work, true)
+}
+
+struct Slot {
+    with_backtrace: bool,
+    captured: Option<Panic>,
+}
+
+thread_local! {
+    // A stack, so that a `catch` inside a `catch` records into the inner one.
+    static SLOTS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+}
+
+static INSTALL_HOOK: Once = Once::new();
+
+fn install_hook() {
+    INSTALL_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let recorded = SLOTS
+                .try_with(|slots| match slots.try_borrow_mut() {
+                    Ok(mut slots) => match slots.last_mut() {
+                        Some(slot) => {
+                            slot.captured = Some(Panic::from_hook(info, slot.with_backtrace));
+                            true
+                        }
+                        None => false,
+                    },
+                    Err(_) => false,
+                })
+                .unwrap_or(false);
+            if !recorded {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn catch_inner<T>(work: impl FnOnce() -> T, with_backtrace: bool) -> Result<T, Panic> {
+    install_hook();
+    SLOTS.with(|slots| {
+        slots.borrow_mut().push(Slot {
+            with_backtrace,
+            captured: None,
+        })
+    });
+    let result = std::panic::catch_unwind(AssertUnwindSafe(work));
+    let slot = SLOTS
+        .with(|slots| slots.borrow_mut().pop())
+        .expect("the capture slot pushed above is still there");
+    result.map_err(|payload| {
+        slot.captured
+            .unwrap_or_else(|| Panic::from_payload(payload.as_ref()))
+    })
+}

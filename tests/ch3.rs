@@ -1,0 +1,113 @@
+//! Chapter 3: a dropped `JoinHandle` (std or tokio) takes the outcome with it.
+mod common;
+
+use common::{line_of, run};
+use proptest::prelude::*;
+
+const NOTIFY: &str = "chapters/03-fire-and-forget/notify.rs";
+
+fn assert_swallowed(example: &str) {
+    let run = run(example, &[]);
+    snapshot!(format!("{example}-swallowed"), run);
+
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(run.stdout, "sent 4 notifications\n");
+    // The returned Err for bob vanished without a trace.
+    assert!(!run.stderr.contains("bob") && !run.stderr.contains("no @"));
+    // The panic for the empty recipient reached only the hook.
+    let line = line_of(NOTIFY, "assert!(!recipient.is_empty()");
+    assert!(
+        run.stderr
+            .contains(&format!("panicked at {NOTIFY}:{line}:"))
+    );
+    assert_eq!(run.stderr.matches("panicked at").count(), 1);
+}
+
+fn assert_fixed(example: &str) {
+    let run = run(example, &[]);
+    snapshot!(example, run);
+
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "sent to \"ana@example.org\"\nsent to \"eve@example.org\"\nsent 2 of 4 notifications\n"
+    );
+    assert!(run.stderr.ends_with(
+        "error: \"bob.example.org\": returned: cannot deliver to \"bob.example.org\": no @ in address\n\
+         error: \"\": panicked: recipient must not be empty\n"
+    ));
+}
+
+#[test]
+fn std_swallowed_run_exits_0_and_the_returned_error_leaves_no_trace() {
+    assert_swallowed("ch3");
+}
+
+#[test]
+fn tokio_swallowed_run_exits_0_and_the_returned_error_leaves_no_trace() {
+    assert_swallowed("ch3-tokio");
+}
+
+#[test]
+fn std_fixed_run_reports_the_error_and_the_panic_with_their_inputs() {
+    assert_fixed("ch3-fixed");
+}
+
+#[test]
+fn tokio_fixed_run_reports_the_error_and_the_panic_with_their_inputs() {
+    assert_fixed("ch3-tokio-fixed");
+}
+
+fn recipient() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z]{1,6}@[a-z]{1,6}\\.org",
+        "[a-z]{1,6}\\.[a-z]{1,6}\\.org",
+        Just(String::new()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn swallowed_always_claims_success_and_fixed_reports_each_failure(
+        recipients in prop::collection::vec(recipient(), 1..7)
+    ) {
+        let args: Vec<&str> = recipients.iter().map(String::as_str).collect();
+        let expected: Vec<String> = recipients
+            .iter()
+            .filter_map(|r| {
+                if r.is_empty() {
+                    Some("error: \"\": panicked: recipient must not be empty".to_owned())
+                } else if !r.contains('@') {
+                    Some(format!("error: {r:?}: returned: cannot deliver to {r:?}: no @ in address"))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for (swallowed, fixed) in [("ch3", "ch3-fixed"), ("ch3-tokio", "ch3-tokio-fixed")] {
+            let quiet = run(swallowed, &args);
+            prop_assert_eq!(quiet.code(), Some(0));
+            prop_assert_eq!(&quiet.stdout, &format!("sent {} notifications\n", recipients.len()));
+            prop_assert!(!quiet.stderr.contains("no @"));
+
+            let loud = run(fixed, &args);
+            prop_assert_eq!(loud.code(), Some(if expected.is_empty() { 0 } else { 1 }));
+            let reported: Vec<&str> =
+                loud.stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+            prop_assert_eq!(reported, expected.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
+}
+
+#[test]
+fn in_python_apply_async_without_get_prints_nothing_and_exits_0() {
+    let Some(run) = common::python("chapters/03-fire-and-forget/apply_async.py") else {
+        return;
+    };
+    snapshot!("ch3-python", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(run.stdout, "sent 4 notifications\n");
+    assert_eq!(run.stderr, "");
+}

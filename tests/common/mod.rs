@@ -1,0 +1,299 @@
+//! The harness every chapter's tests share: run an example as a real
+//! process in a controlled environment, normalise what it prints, and
+//! snapshot it into the top-level `snapshots/` folder the book includes.
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Environment variables that change what a Rust program prints or how it
+/// schedules work. Every run starts with all of them removed.
+const CONTROLLED_ENV: &[&str] = &[
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "RUST_LOG",
+    "RUST_MIN_STACK",
+    "RAYON_NUM_THREADS",
+    "TOKIO_WORKER_THREADS",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+];
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// How a finished program ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// `exit(code)` or returning from `main`.
+    Code(i32),
+    /// Killed by this signal number (unix only).
+    Signal(i32),
+}
+
+impl Ending {
+    fn of(status: ExitStatus) -> Self {
+        if let Some(code) = status.code() {
+            return Ending::Code(code);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            if let Some(signal) = status.signal() {
+                return Ending::Signal(signal);
+            }
+        }
+        unreachable!("a finished process has an exit code or a signal")
+    }
+}
+
+/// One finished run of an example, already normalised.
+#[derive(Debug)]
+pub struct Run {
+    pub command: String,
+    pub ending: Ending,
+    pub stdout: String,
+    pub stderr: String,
+    /// Only the last line of stderr is kept (Python runs: the rest names
+    /// interpreter-internal files and lines that differ between versions).
+    pub stderr_last_line_only: bool,
+}
+
+impl Run {
+    pub fn code(&self) -> Option<i32> {
+        match self.ending {
+            Ending::Code(code) => Some(code),
+            Ending::Signal(_) => None,
+        }
+    }
+
+    /// The text the snapshot (and so the book) shows.
+    pub fn render(&self) -> String {
+        let ending = match self.ending {
+            Ending::Code(code) => format!("exit status: {code}"),
+            Ending::Signal(signal) => format!("killed by signal {signal}"),
+        };
+        let stderr_heading = if self.stderr_last_line_only {
+            "--- stderr (last line)"
+        } else {
+            "--- stderr"
+        };
+        format!(
+            "$ {}\n{ending}\n--- stdout\n{}{stderr_heading}\n{}",
+            self.command,
+            with_final_newline(&self.stdout),
+            with_final_newline(&self.stderr),
+        )
+    }
+}
+
+fn with_final_newline(text: &str) -> String {
+    if text.is_empty() || text.ends_with('\n') {
+        text.to_owned()
+    } else {
+        format!("{text}\n")
+    }
+}
+
+/// Runs `cargo run --example NAME -- ARGS` the way a reader would, with
+/// `RUST_BACKTRACE=0`.
+pub fn run(example: &str, args: &[&str]) -> Run {
+    run_with_env(example, args, &[])
+}
+
+/// Like [`run`], with extra environment variables set after the controlled
+/// ones are cleared (for example `("RUST_BACKTRACE", "1")`).
+pub fn run_with_env(example: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let binary = example_binary(example);
+    let mut command = Command::new(&binary);
+    command
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for name in CONTROLLED_ENV {
+        command.env_remove(name);
+    }
+    command.env("RUST_BACKTRACE", "0");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.display()));
+    let mut shown = format!("cargo run --example {example}");
+    if !args.is_empty() {
+        shown.push_str(" --");
+        for arg in args {
+            shown.push(' ');
+            shown.push_str(&shell_quote(arg));
+        }
+    }
+    Run {
+        command: shown,
+        ending: Ending::of(output.status),
+        stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
+        stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
+        stderr_last_line_only: false,
+    }
+}
+
+/// Runs `python3 SCRIPT` (a path relative to the root), or returns `None`
+/// after saying why when there is no `python3` on this machine.
+pub fn python(script: &str) -> Option<Run> {
+    let output = Command::new("python3")
+        .arg(script)
+        .current_dir(root())
+        .env_remove("PYTHONSTARTUP")
+        .env_remove("PYTHONWARNINGS")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONHASHSEED", "0")
+        .stdin(Stdio::null())
+        .output();
+    let output = match output {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("skipping the Python comparison: python3 is not installed");
+            return None;
+        }
+        Err(error) => panic!("could not run python3 {script}: {error}"),
+    };
+    let stderr = normalize(&String::from_utf8_lossy(&output.stderr));
+    let last_line = stderr.lines().rev().find(|l| !l.trim().is_empty());
+    Some(Run {
+        command: format!("python3 {script}"),
+        ending: Ending::of(output.status),
+        stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
+        stderr: last_line.map(|l| format!("{l}\n")).unwrap_or_default(),
+        stderr_last_line_only: true,
+    })
+}
+
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c));
+    if plain {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// Replaces what changes from run to run with stable placeholders:
+/// thread ids, addresses, pids, absolute paths and measured durations.
+pub fn normalize(text: &str) -> String {
+    static RULES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        let root = regex::escape(&root().display().to_string());
+        [
+            // Rust 1.95 names the OS thread id: `thread 'main' (6781) panicked`.
+            (r"(thread '[^']*') \(\d+\)", "$1 ([tid])"),
+            (r"ThreadId\(\d+\)", "ThreadId([n])"),
+            (r"0x[0-9a-fA-F]+", "[addr]"),
+            (r"\bpid \d+", "pid [pid]"),
+            (&format!("{root}/"), ""),
+            (r"/[^\s:]*/\.cargo/registry/src/[^/]+/", "[cargo-registry]/"),
+            (r"/rustc/[0-9a-f]+/", "[rustc]/"),
+            // Measured durations print with a fraction; configured ones
+            // (a 200ms timeout) are whole numbers and stay as they are.
+            (r"\b\d+\.\d+(ns|µs|us|ms|s)\b", "[duration]"),
+        ]
+        .into_iter()
+        .map(|(pattern, replacement)| {
+            (
+                Regex::new(pattern).expect("normalisation rules are valid regexes"),
+                replacement,
+            )
+        })
+        .collect()
+    });
+    let mut text = text.to_owned();
+    for (pattern, replacement) in rules {
+        text = pattern.replace_all(&text, *replacement).into_owned();
+    }
+    text
+}
+
+/// Snapshots a [`Run`] as `snapshots/NAME.snap`, the file the book includes.
+/// A macro rather than a function so the snapshot names the chapter's test
+/// file as its source.
+#[macro_export]
+macro_rules! snapshot {
+    ($name:expr, $run:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path($crate::common::root().join("snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!($name, $run.render()));
+    }};
+}
+
+/// The 1-based number of the only line in `file` (relative to the root)
+/// that contains `needle`: how tests find the location a panic must name.
+pub fn line_of(file: &str, needle: &str) -> usize {
+    let text = std::fs::read_to_string(root().join(file))
+        .unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
+    let hits: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(needle))
+        .map(|(index, _)| index + 1)
+        .collect();
+    assert_eq!(hits.len(), 1, "{needle:?} must occur once in {file}");
+    hits[0]
+}
+
+/// The path of an example's binary, built first if needed.
+///
+/// `cargo test` builds every example before running tests, but
+/// `cargo test --test ch3` does not, and an old binary could be left over
+/// from before an edit. So the first call in each test process runs
+/// `cargo build --examples` (a no-op when nothing changed).
+pub fn example_binary(example: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(build_examples);
+    let binary = dir.join(format!("{example}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "example `{example}` was not built: is it declared in Cargo.toml?"
+    );
+    binary
+}
+
+fn build_examples() -> PathBuf {
+    // This test binary lives in target/<profile>/deps/.
+    let exe = std::env::current_exe().expect("the test binary knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps")
+        .to_path_buf();
+    let release = profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--examples", "--quiet"])
+        .current_dir(root());
+    if release {
+        build.arg("--release");
+    }
+    let status = build
+        .status()
+        .expect("could not run `cargo build --examples`");
+    assert!(
+        status.success(),
+        "`cargo build --examples` failed; run it yourself to see why"
+    );
+    profile_dir.join("examples")
+}
