@@ -5,10 +5,21 @@
 //!
 //! - [`panic`](mod@panic) (chapter 4): turn a panic into data — message, location,
 //!   thread and, on request, a backtrace — without the default hook's noise.
+//! - [`outcome`] and [`failure`] (chapter 5): one [`outcome::Outcome`] per
+//!   input, holding a value or a [`failure::Failure`] that keeps returned
+//!   errors, panics, timeouts and cancellations apart.
+//! - [`runner`] (chapter 5): map a task over inputs on a pool of threads
+//!   and get exactly one outcome per input, in order; with a per-task time
+//!   limit when asked (chapter 11).
+//! - [`tasks`] (chapter 11): the same for tokio tasks.
 //!
 //! The book lives in `chapters/`; run `mdbook serve` at the repository root
 //! to read it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod failure;
+pub mod outcome;
 pub mod panic;
+pub mod runner;
+pub mod tasks;

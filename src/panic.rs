@@ -19,7 +19,7 @@
 
 use std::any::Any;
 use std::backtrace::Backtrace;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::sync::Once;
@@ -180,14 +180,12 @@ pub fn catch_with_backtrace<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
     catch_inner(work, true)
 }
 
-struct Slot {
-    with_backtrace: bool,
-    captured: Option<Panic>,
-}
-
 thread_local! {
-    // A stack, so that a `catch` inside a `catch` records into the inner one.
-    static SLOTS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+    // How many `catch` calls are running on this thread. The hook records a
+    // panic instead of printing it when this is above zero.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    static WANT_BACKTRACE: Cell<bool> = const { Cell::new(false) };
+    static CAPTURED: RefCell<Option<Panic>> = const { RefCell::new(None) };
 }
 
 static INSTALL_HOOK: Once = Once::new();
@@ -196,18 +194,18 @@ fn install_hook() {
     INSTALL_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let recorded = SLOTS
-                .try_with(|slots| match slots.try_borrow_mut() {
-                    Ok(mut slots) => match slots.last_mut() {
-                        Some(slot) => {
-                            slot.captured = Some(Panic::from_hook(info, slot.with_backtrace));
+            let capturing = DEPTH.try_with(|depth| depth.get() > 0).unwrap_or(false);
+            let recorded = capturing
+                && CAPTURED
+                    .try_with(|slot| match slot.try_borrow_mut() {
+                        Ok(mut slot) => {
+                            let with_backtrace = WANT_BACKTRACE.get();
+                            *slot = Some(Panic::from_hook(info, with_backtrace));
                             true
                         }
-                        None => false,
-                    },
-                    Err(_) => false,
-                })
-                .unwrap_or(false);
+                        Err(_) => false,
+                    })
+                    .unwrap_or(false);
             if !recorded {
                 previous(info);
             }
@@ -217,18 +215,20 @@ fn install_hook() {
 
 fn catch_inner<T>(work: impl FnOnce() -> T, with_backtrace: bool) -> Result<T, Panic> {
     install_hook();
-    SLOTS.with(|slots| {
-        slots.borrow_mut().push(Slot {
-            with_backtrace,
-            captured: None,
-        })
-    });
+    let outer_backtrace = WANT_BACKTRACE.replace(with_backtrace);
+    DEPTH.set(DEPTH.get() + 1);
     let result = std::panic::catch_unwind(AssertUnwindSafe(work));
-    let slot = SLOTS
-        .with(|slots| slots.borrow_mut().pop())
-        .expect("the capture slot pushed above is still there");
+    DEPTH.set(DEPTH.get() - 1);
+    WANT_BACKTRACE.set(outer_backtrace);
     result.map_err(|payload| {
-        slot.captured
-            .unwrap_or_else(|| Panic::from_payload(payload.as_ref()))
+        let recorded = CAPTURED.with(|slot| slot.borrow_mut().take());
+        let message = message(payload.as_ref());
+        // A panic resumed from another thread (`resume_unwind`) never passed
+        // through this thread's hook: what the slot holds, if anything, is an
+        // older panic. Only trust a record whose message matches the payload.
+        match recorded {
+            Some(panic) if panic.message == message => panic,
+            _ => Panic::from_payload(payload.as_ref()),
+        }
     })
 }
