@@ -26,8 +26,9 @@ use crate::panic::Panic;
 pub enum Failure<E> {
     /// The task ran to the end and returned `Err`.
     Returned(E),
-    /// The task panicked.
-    Panicked(Panic),
+    /// The task panicked. Boxed, so that an `Outcome` stays small in the
+    /// common case where nothing failed.
+    Panicked(Box<Panic>),
     /// The task did not finish within its time limit. It may still be
     /// running: a thread cannot be stopped from outside.
     TimedOut(Duration),
@@ -56,7 +57,7 @@ impl<E> Failure<E> {
     /// ```
     /// use no_silent_failures::{failure::Failure, panic::catch};
     /// let panic = catch(|| panic!("boom")).unwrap_err();
-    /// let failure: Failure<()> = Failure::Panicked(panic);
+    /// let failure: Failure<()> = Failure::Panicked(Box::new(panic));
     /// assert_eq!(failure.panic().unwrap().message, "boom");
     /// ```
     pub fn panic(&self) -> Option<&Panic> {

@@ -21,6 +21,7 @@ use std::any::Any;
 use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::sync::Once;
 
@@ -165,7 +166,7 @@ pub fn message(payload: &(dyn Any + Send)) -> String {
 /// assert!(panic.message.contains("index out of bounds"));
 /// ```
 pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
-    catch_inner(work, false)
+    CaptureScope::enter(false).catch(work)
 }
 
 /// Like [`catch`], and also records a backtrace of the panicking thread,
@@ -177,7 +178,64 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
 /// assert!(panic.backtrace.is_some());
 /// ```
 pub fn catch_with_backtrace<T>(work: impl FnOnce() -> T) -> Result<T, Panic> {
-    catch_inner(work, true)
+    CaptureScope::enter(true).catch(work)
+}
+
+/// While a `CaptureScope` is alive, panics on its thread are recorded for
+/// [`CaptureScope::catch`] instead of being printed.
+///
+/// [`catch`] enters and leaves a scope around one call. A loop that catches
+/// many calls on one thread can enter a scope once and call
+/// [`CaptureScope::catch`] for each, which costs no more than
+/// `catch_unwind` when nothing panics. Scopes nest; a scope cannot leave its
+/// thread.
+///
+/// ```
+/// use no_silent_failures::panic::CaptureScope;
+/// let scope = CaptureScope::enter(false);
+/// let results: Vec<_> = (0..4)
+///     .map(|n| scope.catch(|| if n == 2 { panic!("two") } else { n }))
+///     .collect();
+/// assert_eq!(results[1], Ok(1));
+/// assert_eq!(results[2].as_ref().unwrap_err().message, "two");
+/// ```
+pub struct CaptureScope {
+    outer_backtrace: bool,
+    // Thread-local state: the scope must be dropped on the thread that
+    // entered it.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl CaptureScope {
+    /// Starts capturing on this thread, with or without backtraces.
+    pub fn enter(with_backtrace: bool) -> Self {
+        install_hook();
+        let outer_backtrace = WANT_BACKTRACE.replace(with_backtrace);
+        DEPTH.set(DEPTH.get() + 1);
+        CaptureScope {
+            outer_backtrace,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Runs `work`, and returns its panic, if any, as a [`Panic`].
+    #[inline]
+    pub fn catch<T>(&self, work: impl FnOnce() -> T) -> Result<T, Panic> {
+        std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| taken(payload.as_ref()))
+    }
+
+    /// The [`Panic`] for a payload that `catch_unwind` returned inside this
+    /// scope.
+    pub(crate) fn recover(&self, payload: &(dyn Any + Send)) -> Panic {
+        taken(payload)
+    }
+}
+
+impl Drop for CaptureScope {
+    fn drop(&mut self) {
+        DEPTH.set(DEPTH.get() - 1);
+        WANT_BACKTRACE.set(self.outer_backtrace);
+    }
 }
 
 thread_local! {
@@ -213,22 +271,15 @@ fn install_hook() {
     });
 }
 
-fn catch_inner<T>(work: impl FnOnce() -> T, with_backtrace: bool) -> Result<T, Panic> {
-    install_hook();
-    let outer_backtrace = WANT_BACKTRACE.replace(with_backtrace);
-    DEPTH.set(DEPTH.get() + 1);
-    let result = std::panic::catch_unwind(AssertUnwindSafe(work));
-    DEPTH.set(DEPTH.get() - 1);
-    WANT_BACKTRACE.set(outer_backtrace);
-    result.map_err(|payload| {
-        let recorded = CAPTURED.with(|slot| slot.borrow_mut().take());
-        let message = message(payload.as_ref());
-        // A panic resumed from another thread (`resume_unwind`) never passed
-        // through this thread's hook: what the slot holds, if anything, is an
-        // older panic. Only trust a record whose message matches the payload.
-        match recorded {
-            Some(panic) if panic.message == message => panic,
-            _ => Panic::from_payload(payload.as_ref()),
-        }
-    })
+#[cold]
+fn taken(payload: &(dyn Any + Send)) -> Panic {
+    let recorded = CAPTURED.with(|slot| slot.borrow_mut().take());
+    let message = message(payload);
+    // A panic resumed from another thread (`resume_unwind`) never passed
+    // through this thread's hook: what the slot holds, if anything, is an
+    // older panic. Only trust a record whose message matches the payload.
+    match recorded {
+        Some(panic) if panic.message == message => panic,
+        _ => Panic::from_payload(payload),
+    }
 }

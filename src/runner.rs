@@ -14,6 +14,7 @@
 //!   to), so it is left behind; whatever it returns later is ignored.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -23,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::failure::Failure;
 use crate::outcome::Outcome;
-use crate::panic::{Panic, catch, catch_with_backtrace};
+use crate::panic::CaptureScope;
 
 /// Runs tasks in parallel and returns one outcome per input.
 ///
@@ -42,19 +43,16 @@ pub struct Runner {
 }
 
 fn run_one<I, T, E>(
+    scope: &CaptureScope,
     task: impl Fn(&I) -> Result<T, E>,
     input: &I,
-    backtraces: bool,
 ) -> Result<T, Failure<E>> {
-    let caught: Result<Result<T, E>, Panic> = if backtraces {
-        catch_with_backtrace(|| task(input))
-    } else {
-        catch(|| task(input))
-    };
-    match caught {
+    // catch_unwind directly rather than `scope.catch`: the large `Panic` is
+    // only built, and boxed, on the panic path.
+    match std::panic::catch_unwind(AssertUnwindSafe(|| task(input))) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(Failure::Returned(error)),
-        Err(panic) => Err(Failure::Panicked(panic)),
+        Err(payload) => Err(Failure::Panicked(Box::new(scope.recover(payload.as_ref())))),
     }
 }
 
@@ -84,7 +82,7 @@ impl Runner {
         self.pool = Some(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
-                .thread_name(|index| format!("runner-{index}"))
+                .thread_name(|_| "runner".to_owned())
                 .build()
                 .expect("spawning the runner's threads"),
         );
@@ -132,10 +130,16 @@ impl Runner {
         let work = || {
             inputs
                 .into_par_iter()
-                .map(|input| Outcome {
-                    result: run_one(&task, &input, backtraces),
-                    input,
-                })
+                // One capture scope per piece of work rayon hands a thread,
+                // not one per input: catching then costs no more than
+                // catch_unwind when nothing panics.
+                .map_init(
+                    || CaptureScope::enter(backtraces),
+                    |scope, input| Outcome {
+                        result: run_one(scope, &task, &input),
+                        input,
+                    },
+                )
                 .collect()
         };
         match &self.pool {
@@ -200,7 +204,7 @@ impl Runner {
             let worker = spawned;
             spawned += 1;
             thread::Builder::new()
-                .name(format!("runner-{worker}"))
+                .name("runner".to_owned())
                 .spawn(move || shared.work(worker, &events))
                 .expect("spawning a runner thread");
         };
@@ -300,6 +304,7 @@ impl<I, F> Shared<I, F> {
     where
         F: Fn(&I) -> Result<T, E>,
     {
+        let scope = CaptureScope::enter(self.backtraces);
         loop {
             let index = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(input) = self.inputs.get(index) else {
@@ -313,7 +318,7 @@ impl<I, F> Shared<I, F> {
             if events.send(started).is_err() {
                 return;
             }
-            let result = run_one(&self.task, input, self.backtraces);
+            let result = run_one(&scope, &self.task, input);
             if events
                 .send(Event::Finished {
                     worker,

@@ -58,7 +58,7 @@ where
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
             Ok(Poll::Ready(Err(error))) => Poll::Ready(Err(Failure::Returned(error))),
-            Err(panic) => Poll::Ready(Err(Failure::Panicked(panic))),
+            Err(panic) => Poll::Ready(Err(Failure::Panicked(Box::new(panic)))),
         }
     }
 }
@@ -124,7 +124,7 @@ where
             Err(error) => {
                 let id = error.id();
                 let failure = if error.is_panic() {
-                    Failure::Panicked(Panic::from_payload(error.into_panic().as_ref()))
+                    Failure::Panicked(Box::new(Panic::from_payload(error.into_panic().as_ref())))
                 } else {
                     Failure::Cancelled
                 };
