@@ -77,7 +77,7 @@ impl Run {
     pub fn render(&self) -> String {
         let ending = match self.ending {
             Ending::Code(code) => format!("exit status: {code}"),
-            Ending::Signal(signal) => format!("killed by signal {signal}"),
+            Ending::Signal(signal) => format!("killed by signal {signal}{}", signal_name(signal)),
         };
         let stderr_heading = if self.stderr_last_line_only {
             "--- stderr (last line)"
@@ -90,6 +90,16 @@ impl Run {
             with_final_newline(&self.stdout),
             with_final_newline(&self.stderr),
         )
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        6 => " (SIGABRT)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        _ => "",
     }
 }
 
@@ -110,8 +120,21 @@ pub fn run(example: &str, args: &[&str]) -> Run {
 /// Like [`run`], with extra environment variables set after the controlled
 /// ones are cleared (for example `("RUST_BACKTRACE", "1")`).
 pub fn run_with_env(example: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let binary = example_binary(example);
-    let mut command = Command::new(&binary);
+    let mut shown = format!("cargo run --example {example}");
+    if !args.is_empty() {
+        shown.push_str(" --");
+        for arg in args {
+            shown.push(' ');
+            shown.push_str(&shell_quote(arg));
+        }
+    }
+    run_program(&example_binary(example), &shown, args, env)
+}
+
+/// Runs any program the way [`run`] runs an example, showing `shown` as
+/// the command in the snapshot.
+pub fn run_program(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(binary);
     command
         .args(args)
         .current_dir(root())
@@ -128,16 +151,8 @@ pub fn run_with_env(example: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.display()));
-    let mut shown = format!("cargo run --example {example}");
-    if !args.is_empty() {
-        shown.push_str(" --");
-        for arg in args {
-            shown.push(' ');
-            shown.push_str(&shell_quote(arg));
-        }
-    }
     Run {
-        command: shown,
+        command: shown.to_owned(),
         ending: Ending::of(output.status),
         stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
         stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
@@ -203,6 +218,15 @@ pub fn normalize(text: &str) -> String {
             (&format!("{root}/"), ""),
             (r"/[^\s:]*/\.cargo/registry/src/[^/]+/", "[cargo-registry]/"),
             (r"/rustc/[0-9a-f]+/", "[rustc]/"),
+            // Line numbers inside the standard library change between
+            // toolchains; the file name is enough.
+            (r"(\[rustc\]/library/[^:\s]+):\d+:\d+", "$1:[line]"),
+            // A forced backtrace (a panic while panicking prints one whatever
+            // RUST_BACKTRACE says): keep the heading, drop the frames.
+            (
+                r"(?m)^stack backtrace:\n(?:[ \t]+\S.*\n)*",
+                "stack backtrace:\n  [frames elided]\n",
+            ),
             // Measured durations print with a fraction; configured ones
             // (a 200ms timeout) are whole numbers and stay as they are.
             (r"\b\d+\.\d+(ns|µs|us|ms|s)\b", "[duration]"),

@@ -1,0 +1,167 @@
+//! Chapter 12: traps with no Python counterpart.
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use common::{Ending, line_of, run, run_program};
+use no_silent_failures::panic::catch;
+
+const DIR: &str = "chapters/12-rust-only-traps";
+const SIGABRT: i32 = 6;
+
+#[test]
+fn poison_swallowed_serves_half_updated_state_and_exits_0() {
+    let run = run("ch12", &[]);
+    snapshot!("ch12-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    // Three accounts of 100 each; the balances add up to 270: request 2's
+    // 30 was debited and never credited.
+    assert_eq!(
+        run.stdout,
+        "request 2: 500 internal error\nbalances: [85, 90, 95]\n"
+    );
+}
+
+#[test]
+fn poison_fixed_refuses_the_poisoned_ledger() {
+    let run = run("ch12-fixed", &[]);
+    snapshot!("ch12-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    let line = line_of(&format!("{DIR}/ledger.rs"), "self.balances[to] += amount");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "request 0: ok\nrequest 1: ok\n\
+             request 2: panicked at {DIR}/ledger.rs:{line}:22: index out of bounds: the len is 3 but the index is 7\n\
+             request 3: refused: an earlier request panicked while holding the ledger\n\
+             balances: not shown: the ledger is poisoned\n"
+        )
+    );
+}
+
+#[test]
+fn catching_a_panic_inside_the_guard_scope_prevents_poisoning() {
+    let shared = Arc::new(Mutex::new(vec![0]));
+    // Caught while the guard is alive: the guard drops normally, no poison,
+    // and the half-done update is silently kept.
+    {
+        let mut guard = shared.lock().unwrap();
+        guard.push(1);
+        let _ = catch(|| panic!("mid-update"));
+    }
+    assert!(!shared.is_poisoned());
+    // Caught outside: the guard drops during unwinding and poisons.
+    let _ = catch(|| {
+        let _guard = shared.lock().unwrap();
+        panic!("mid-update");
+    });
+    assert!(shared.is_poisoned());
+}
+
+#[test]
+fn rayon_spawn_swallowed_aborts_and_loses_the_buffered_report() {
+    let run = run("ch12-rayon-spawn", &[]);
+    snapshot!("ch12-rayon-spawn-swallowed", run);
+    assert_eq!(run.ending, Ending::Signal(SIGABRT));
+    assert_eq!(
+        run.stdout, "",
+        "three sizes were computed; none was printed"
+    );
+    assert!(
+        run.stderr
+            .contains("Rayon: detected unexpected panic; aborting")
+    );
+}
+
+#[test]
+fn rayon_spawn_fixed_reports_every_file() {
+    let run = run("ch12-rayon-spawn-fixed", &[]);
+    snapshot!("ch12-rayon-spawn-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    let line = line_of(&format!("{DIR}/sizes.rs"), ".expect(\"a file name");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "\"a.txt\": 9700 bytes\n\"b.txt\": 9800 bytes\n\
+             \"\": panicked at {DIR}/sizes.rs:{line}:37: a file name is never empty\n\
+             \"d.txt\": 10000 bytes\n"
+        )
+    );
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn drop_swallowed_aborts_and_the_later_batches_never_run() {
+    let run = run("ch12-drop", &[]);
+    snapshot!("ch12-drop-swallowed", run);
+    assert_eq!(run.ending, Ending::Signal(SIGABRT));
+    assert_eq!(run.stdout, "batch monday: imported 3 rows\n");
+    assert!(run.stderr.contains("panic in a destructor during cleanup"));
+}
+
+#[test]
+fn drop_fixed_reports_both_failures_and_carries_on() {
+    let run = run("ch12-drop-fixed", &[]);
+    snapshot!("ch12-drop-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert!(
+        run.stdout
+            .contains("batch tuesday: panicked in thread 'main' at")
+    );
+    assert!(
+        run.stdout
+            .contains("batch tuesday: rollback of tuesday failed: connection lost\n")
+    );
+    assert!(run.stdout.ends_with("batch wednesday: imported 3 rows\n"));
+}
+
+#[test]
+fn send_swallowed_claims_every_record_sent() {
+    let run = run("ch12-send", &[]);
+    snapshot!("ch12-send-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "producer: sent 5 records\ncollector: stored 0 records\n"
+    );
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn send_fixed_names_the_undelivered_records_and_the_reason() {
+    let run = run("ch12-send-fixed", &[]);
+    snapshot!("ch12-send-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "producer: delivered 3 of 5 records\n\
+         error: collector stopped: malformed record \"id 3\"\n\
+         error: not delivered: [\"id=4\", \"id=5\"]\n"
+    );
+}
+
+#[test]
+fn under_panic_abort_catch_unwind_catches_nothing() {
+    let source = common::root().join(DIR).join("abort_demo.rs");
+    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ch12-abort-demo");
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let built = Command::new(rustc)
+        .args(["--edition", "2024", "-C", "panic=abort", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .status()
+        .expect("rustc runs");
+    assert!(built.success());
+    let run = run_program(
+        &binary,
+        &format!("rustc -C panic=abort {DIR}/abort_demo.rs && ./abort_demo"),
+        &[],
+        &[],
+    );
+    snapshot!("ch12-abort", run);
+    assert_eq!(run.ending, Ending::Signal(SIGABRT));
+    assert_eq!(run.stdout, "", "catch_unwind never returned");
+    assert!(run.stderr.contains("a panic in a panic=abort build"));
+}
