@@ -10,6 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::panic::Panic;
+use crate::process::Death;
 
 /// Why a task produced no value. `E` is the error type the task returns.
 ///
@@ -35,6 +36,9 @@ pub enum Failure<E> {
     /// The task was cancelled before it finished (a tokio task that was
     /// aborted, or whose runtime shut down).
     Cancelled,
+    /// The process running the task ended without delivering a result:
+    /// it exited early, or was killed.
+    Died(Box<Death>),
 }
 
 impl<E> Failure<E> {
@@ -103,6 +107,7 @@ impl<E: Error> fmt::Display for Failure<E> {
             Failure::Panicked(panic) => write!(f, "{panic}"),
             Failure::TimedOut(after) => write!(f, "timed out after {after:?}"),
             Failure::Cancelled => f.write_str("cancelled before it finished"),
+            Failure::Died(death) => write!(f, "{death} before delivering a result"),
         }
     }
 }

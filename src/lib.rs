@@ -12,6 +12,12 @@
 //!   and get exactly one outcome per input, in order; with a per-task time
 //!   limit when asked (chapter 11).
 //! - [`tasks`] (chapter 11): the same for tokio tasks.
+//! - [`process`] (chapter 6): how a child process ended, exit code or
+//!   signal, with the tail of its stderr.
+//! - [`worker`] (chapters 7 and 9): re-executing the current program as a
+//!   worker behind a guard, and a result channel on its stdout that the
+//!   worker's own prints cannot corrupt.
+//! - [`report`] (chapter 8): an error report that survives serialization.
 //!
 //! The book lives in `chapters/`; run `mdbook serve` at the repository root
 //! to read it.
@@ -21,5 +27,8 @@
 pub mod failure;
 pub mod outcome;
 pub mod panic;
+pub mod process;
+pub mod report;
 pub mod runner;
 pub mod tasks;
+pub mod worker;

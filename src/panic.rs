@@ -36,7 +36,7 @@ pub const NON_STRING_PAYLOAD: &str = "<non-string panic payload>";
 /// let here = Location { file: "src/main.rs".into(), line: 3, column: 9 };
 /// assert_eq!(here.to_string(), "src/main.rs:3:9");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// Source file, as the compiler recorded it (relative for the crate's own code).
     pub file: String,
@@ -60,7 +60,7 @@ impl fmt::Display for Location {
 /// assert_eq!(panic.message, "bad input 7");
 /// assert!(panic.location.unwrap().file.ends_with(".rs"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Panic {
     /// The panic message, or [`NON_STRING_PAYLOAD`].
     pub message: String,

@@ -63,6 +63,8 @@ pub struct Run {
     /// Only the last line of stderr is kept (Python runs: the rest names
     /// interpreter-internal files and lines that differ between versions).
     pub stderr_last_line_only: bool,
+    /// All of stderr, normalised, even when the snapshot shows one line.
+    pub stderr_full: String,
 }
 
 impl Run {
@@ -157,6 +159,7 @@ pub fn run_program(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str
         stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
         stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
         stderr_last_line_only: false,
+        stderr_full: String::new(),
     }
 }
 
@@ -188,6 +191,7 @@ pub fn python(script: &str) -> Option<Run> {
         stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
         stderr: last_line.map(|l| format!("{l}\n")).unwrap_or_default(),
         stderr_last_line_only: true,
+        stderr_full: stderr.clone(),
     })
 }
 

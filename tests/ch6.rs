@@ -1,0 +1,116 @@
+//! Chapter 6: a child process that dies, and a parent that does not look.
+mod common;
+
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use common::{example_binary, line_of, run};
+use no_silent_failures::process::{Exit, tail};
+use no_silent_failures::worker::ROLE_VAR;
+
+const JOBS: &str = "chapters/06-silent-child-death/jobs.rs";
+
+#[test]
+fn swallowed_run_exits_0_with_four_of_five_results_missing() {
+    let run = run("ch6", &[]);
+    snapshot!("ch6-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(run.stdout, "all 5 jobs finished; results: [42]\n");
+    // The panic message was captured with the child's stderr and dropped.
+    assert_eq!(run.stderr, "");
+}
+
+#[cfg(unix)]
+#[test]
+fn fixed_run_classifies_every_death() {
+    let run = run("ch6-fixed", &[]);
+    snapshot!("ch6-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    let line = line_of(JOBS, "panic!(\"checksum mismatch");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "resize: 42\n\
+             checksum: worker exited with code 101 before delivering a result\n\
+             \x20 stderr: thread 'main' ([tid]) panicked at {JOBS}:{line}:23:\n\
+             \x20 stderr: checksum mismatch in block 7\n\
+             \x20 stderr: note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+             upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
+             index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
+             thumbnail: worker exited with code 0 before delivering a result\n\
+             error: 4 of 5 jobs failed\n"
+        )
+    );
+}
+
+#[test]
+fn a_child_whose_stderr_pipe_is_never_read_blocks_once_the_pipe_is_full() {
+    // The chatty job writes about 1 MiB to stderr. Nobody reads the pipe, so
+    // the child blocks in write() when the pipe is full, and never exits.
+    let mut child = std::process::Command::new(example_binary("ch6"))
+        .env(ROLE_VAR, "job")
+        .arg("chatty")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (exited, exit_seen) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let status = child.wait().unwrap();
+        let _ = exited.send(());
+        status
+    });
+    // However long we wait, it cannot finish: 300 ms proves nothing about
+    // speed, only that it is stuck rather than done.
+    assert_eq!(
+        exit_seen.recv_timeout(Duration::from_millis(300)),
+        Err(mpsc::RecvTimeoutError::Timeout)
+    );
+    // Reading the pipe unblocks it; then it is reaped.
+    let mut drained = Vec::new();
+    std::io::Read::read_to_end(&mut stderr, &mut drained).unwrap();
+    assert_eq!(drained.len(), "log line\n".len() * 128 * 1024);
+    assert!(waiter.join().unwrap().success());
+}
+
+#[test]
+fn exit_statuses_classify_as_code_or_signal() {
+    let status = |script: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", script])
+            .status()
+            .unwrap()
+    };
+    assert_eq!(Exit::of(status("exit 0")), Exit::Code(0));
+    assert_eq!(Exit::of(status("exit 101")), Exit::Code(101));
+    #[cfg(unix)]
+    {
+        assert_eq!(Exit::of(status("kill -ABRT $$")), Exit::Signal(6));
+        assert_eq!(
+            Exit::of(status("kill -KILL $$")).to_string(),
+            "killed by signal 9 (SIGKILL)"
+        );
+    }
+    assert_eq!(tail(b"a\nb\nc\nd\n", 3), "b\nc\nd\n");
+}
+
+#[test]
+fn in_python_a_crashed_process_prints_its_traceback_and_exits_1() {
+    let Some(run) = common::python("chapters/06-silent-child-death/process_crash.py") else {
+        return;
+    };
+    snapshot!("ch6-python", run);
+    assert_eq!(run.code(), Some(0));
+    // Not -1, as the article shows, and the traceback is not lost: it goes
+    // to the inherited stderr.
+    assert_eq!(run.stdout, "exitcode: 1\nkilled child's exitcode: -9\n");
+    assert_eq!(run.stderr, "RuntimeError: checksum mismatch in block 7\n");
+    assert!(
+        run.stderr_full
+            .contains("Traceback (most recent call last)")
+    );
+    assert!(run.stderr_full.contains("in crasher"));
+}
