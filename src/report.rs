@@ -92,11 +92,15 @@ impl ErrorReport {
 }
 
 impl fmt::Display for ErrorReport {
-    /// The message, then each cause, joined with `: `; a panic's location
-    /// goes in front.
+    /// The message, then each cause, joined with `: `. A panic reads like
+    /// the library's `Panic`: `panicked at FILE:LINE:COL: MESSAGE`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(location) = &self.location {
-            write!(f, "{} at {location}: ", self.kind)?;
+        if self.kind == "panic" {
+            f.write_str("panicked")?;
+            if let Some(location) = &self.location {
+                write!(f, " at {location}")?;
+            }
+            f.write_str(": ")?;
         }
         f.write_str(&self.message)?;
         for cause in &self.causes {

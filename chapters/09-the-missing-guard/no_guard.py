@@ -1,0 +1,12 @@
+# Chapter 9, in Python: no `if __name__ == "__main__":` guard, with the
+# "spawn" start method (the default on Windows and macOS). Each child
+# re-imports this file, reaches the Pool again, and is stopped by
+# multiprocessing's own bootstrap check.
+import multiprocessing
+
+def double(x):
+    return x * 2
+
+multiprocessing.set_start_method("spawn", force=True)
+with multiprocessing.Pool(2) as pool:
+    print(pool.map_async(double, [1, 2]).get(timeout=1))

@@ -1,0 +1,58 @@
+//! Chapter 9: the worker-mode check must come first in `main`.
+mod common;
+
+use common::run;
+
+#[test]
+fn swallowed_run_starts_fourteen_processes_for_two_tasks() {
+    let run = run("ch9", &[]);
+    snapshot!("ch9-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    // Two workers, each starting two, each starting two: 2 + 4 + 8, and only
+    // the demo's depth cap stops it there.
+    assert_eq!(run.stdout, "started 14 worker processes\n");
+}
+
+#[test]
+fn fixed_run_starts_one_process_per_task() {
+    let run = run("ch9-fixed", &[]);
+    snapshot!("ch9-fixed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "\"alpha beta gamma\": 3 words\n\"delta epsilon\": 2 words\nstarted 2 worker processes\n"
+    );
+}
+
+#[test]
+fn a_worker_with_an_unknown_role_says_so_and_exits_64() {
+    let binary = common::example_binary("ch9-fixed");
+    let run = common::run_program(
+        &binary,
+        "ch9-fixed (as a worker with role \"bogus\")",
+        &[],
+        &[(no_silent_failures::worker::ROLE_VAR, "bogus")],
+    );
+    assert_eq!(
+        run.code(),
+        Some(no_silent_failures::worker::UNKNOWN_ROLE_EXIT)
+    );
+    assert_eq!(run.stdout, "", "it never reached the parent's code");
+    assert_eq!(
+        run.stderr,
+        "unknown worker role \"bogus\" (this program knows [\"count\"])\n"
+    );
+}
+
+#[test]
+fn in_python_without_the_guard_spawned_children_fail_and_the_map_stalls() {
+    let Some(run) = common::python("chapters/09-the-missing-guard/no_guard.py") else {
+        return;
+    };
+    snapshot!("ch9-python", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr_full.contains("RuntimeError"));
+    assert!(run.stderr_full.contains("bootstrapping phase"));
+    assert_eq!(run.stderr, "multiprocessing.context.TimeoutError\n");
+}
