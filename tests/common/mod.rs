@@ -134,8 +134,87 @@ pub fn run_with_env(example: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// Runs any program the way [`run`] runs an example, showing `shown` as
-/// the command in the snapshot.
+/// the command in the snapshot. Afterwards, checks that the program left no
+/// process of its own running (see [`survivors`]).
 pub fn run_program(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let (run, run_id) = run_tagged(binary, shown, args, env);
+    let left = survivors(&run_id);
+    assert!(
+        left.is_empty(),
+        "`{shown}` left processes running after it exited: {left:?}"
+    );
+    run
+}
+
+/// Runs an example that is *meant* to leave a child running after it
+/// exits (chapter 10), and returns the run with the ids of the survivors
+/// still alive, which the caller must end with [`kill`].
+pub fn run_leaving_orphans(example: &str) -> (Run, Vec<u32>) {
+    let shown = format!("cargo run --example {example}");
+    let (run, run_id) = run_tagged(&example_binary(example), &shown, &[], &[]);
+    (run, survivors(&run_id))
+}
+
+/// Every process started by one run carries this variable, with a value
+/// unique to the run, so that its survivors can be found afterwards.
+const RUN_TAG: &str = "NSF_TEST_RUN";
+
+/// The processes still alive that carry `run_id` in their environment:
+/// children (or grandchildren) that outlived the program that started them.
+/// Linux only (it reads /proc); elsewhere, always empty.
+pub fn survivors(run_id: &str) -> Vec<u32> {
+    let needle = format!("{RUN_TAG}={run_id}\0");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        })
+        .collect()
+}
+
+/// Children of this test process that have exited and were never waited
+/// for (zombies). Linux only; elsewhere, always empty.
+pub fn zombie_children() -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // /proc/PID/stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces.
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            let after_comm = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+            let mut fields = after_comm.split(' ');
+            fields.next() == Some("Z") && fields.next() == Some(me.as_str())
+        })
+        .collect()
+}
+
+/// Ends the given processes with SIGKILL (via the `kill` utility).
+pub fn kill(pids: &[u32]) {
+    for pid in pids {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+}
+
+fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run_id = format!(
+        "{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let mut command = Command::new(binary);
     command
         .args(args)
@@ -146,21 +225,22 @@ pub fn run_program(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str
     for name in CONTROLLED_ENV {
         command.env_remove(name);
     }
-    command.env("RUST_BACKTRACE", "0");
+    command.env("RUST_BACKTRACE", "0").env(RUN_TAG, &run_id);
     for (name, value) in env {
         command.env(name, value);
     }
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.display()));
-    Run {
+    let run = Run {
         command: shown.to_owned(),
         ending: Ending::of(output.status),
         stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
         stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
         stderr_last_line_only: false,
         stderr_full: String::new(),
-    }
+    };
+    (run, run_id)
 }
 
 /// Runs `python3 SCRIPT` (a path relative to the root), or returns `None`
