@@ -18,6 +18,8 @@
 //!   worker behind a guard, and a result channel on its stdout that the
 //!   worker's own prints cannot corrupt.
 //! - [`report`] (chapter 8): an error report that survives serialization.
+//! - [`pool`] (chapter 13): a pool of worker processes that gives every
+//!   task exactly one outcome, whatever its worker does.
 //!
 //! The book lives in `chapters/`; run `mdbook serve` at the repository root
 //! to read it.
@@ -27,6 +29,7 @@
 pub mod failure;
 pub mod outcome;
 pub mod panic;
+pub mod pool;
 pub mod process;
 pub mod report;
 pub mod runner;

@@ -177,28 +177,6 @@ pub fn survivors(run_id: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Children of this test process that have exited and were never waited
-/// for (zombies). Linux only; elsewhere, always empty.
-pub fn zombie_children() -> Vec<u32> {
-    let me = std::process::id().to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            // /proc/PID/stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces.
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                return false;
-            };
-            let after_comm = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
-            let mut fields = after_comm.split(' ');
-            fields.next() == Some("Z") && fields.next() == Some(me.as_str())
-        })
-        .collect()
-}
-
 /// Ends the given processes with SIGKILL (via the `kill` utility).
 pub fn kill(pids: &[u32]) {
     for pid in pids {

@@ -1,0 +1,19 @@
+# Chapter 13, in Python: a multiprocessing.Pool worker killed with SIGKILL.
+# The pool starts a replacement, but the task that was running is never
+# answered, so map_async(...).get() waits until its timeout.
+import os
+import signal
+from multiprocessing import Pool, TimeoutError
+
+def task(n):
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * n
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        pending = pool.map_async(task, range(8))
+        try:
+            print(pending.get(timeout=1))
+        except TimeoutError:
+            print("no results after 1s: the map waits for a task that will never finish")

@@ -1,0 +1,42 @@
+# The Python side of `cargo bench --bench pool`: the same 100k tiny tasks on
+# the same number of worker processes, with multiprocessing.Pool.map and
+# concurrent.futures.ProcessPoolExecutor.map. Prints one JSON object of
+# median seconds. Usage: python3 scripts/bench_pool.py TASKS WORKERS ROUNDS
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import Pool
+
+
+def square(n):
+    return n * n
+
+
+def timed(rounds, run):
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    tasks, workers, rounds = (int(arg) for arg in sys.argv[1:4])
+    inputs = list(range(tasks))
+    with Pool(workers) as pool:
+        pool.map(square, range(workers))  # start the workers first
+        pool_map = timed(rounds, lambda: pool.map(square, inputs))
+    with ProcessPoolExecutor(workers) as executor:
+        list(executor.map(square, range(workers)))
+        # The executor's default chunksize is 1; it is slow enough that one
+        # round says all there is to say.
+        executor_map = timed(1, lambda: list(executor.map(square, inputs)))
+        executor_chunked = timed(rounds, lambda: list(executor.map(square, inputs, chunksize=1000)))
+    print(json.dumps({
+        "pool_map": pool_map,
+        "executor_map": executor_map,
+        "executor_map_chunksize_1000": executor_chunked,
+    }))

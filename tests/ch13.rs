@@ -1,0 +1,134 @@
+//! Chapter 13: the capstone process pool, against a naive one and Python.
+mod common;
+
+use std::time::Duration;
+
+use common::{example_binary, line_of, run};
+use no_silent_failures::pool::{Config, ProcessPool};
+
+const TASKS: &str = "chapters/13-capstone-process-pool/tasks.rs";
+
+#[test]
+fn swallowed_run_exits_0_with_six_of_eight_results_missing() {
+    let run = run("ch13", &[]);
+    snapshot!("ch13-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "square 12: 144\nsquare 7: 49\npool finished: 2 results\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fixed_run_gives_every_input_exactly_one_outcome() {
+    let run = run("ch13-fixed", &[]);
+    snapshot!("ch13-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    let line = line_of(TASKS, "panic!(\"task {input:?} panicked\")");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "#0 \"square 7\": 49\n\
+             #1 \"square x\": returned an error: \"x\" is not a number\n\
+             #2 \"panic\": panicked at {TASKS}:{line}:25: task \"panic\" panicked\n\
+             #3 \"square 12\": 144\n\
+             #4 \"abort\": worker killed by signal 6 (SIGABRT) before delivering a result\n\
+             #5 \"kill\": worker killed by signal 9 (SIGKILL) before delivering a result\n\
+             #6 \"noise 5\": 5\n\
+             #7 \"exit0\": worker exited with code 0 before delivering a result\n\
+             3 of 8 succeeded, 5 failed; 8 outcomes reported as they came\n"
+        )
+    );
+}
+
+fn pool(timeout: Duration) -> ProcessPool {
+    ProcessPool::new(
+        Config::new("task")
+            .program(example_binary("ch13-fixed"))
+            .workers(2)
+            .chunk_size(3)
+            .timeout(timeout),
+    )
+    .unwrap()
+}
+
+/// Whether `pid` is gone for good: not running, and not a zombie either (a
+/// zombie keeps its /proc entry until it is reaped).
+fn gone(pid: u32) -> bool {
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_pool_dropped_while_unwinding_kills_and_reaps_its_workers() {
+    let mut pids = Vec::new();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut pool = pool(Duration::from_secs(10));
+        let outcomes = pool.run::<String, String>(vec!["square 2".into(), "square 3".into()]);
+        assert_eq!(outcomes.len(), 2);
+        pids = pool.worker_pids();
+        // The caller panics with the pool alive.
+        no_silent_failures::panic::catch(|| panic!("the caller fails")).unwrap_err();
+        std::panic::resume_unwind(Box::new("the caller fails"));
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(pids.len(), 2);
+    assert!(
+        pids.iter().all(|&pid| gone(pid)),
+        "workers {pids:?} outlived the pool"
+    );
+}
+
+#[test]
+fn a_hung_task_times_out_and_the_pool_carries_on() {
+    let mut pool = pool(Duration::from_millis(300));
+    let inputs: Vec<String> = ["square 2", "hang", "square 3", "square 4"]
+        .map(String::from)
+        .to_vec();
+    let outcomes = pool.run::<String, String>(inputs);
+    let shown: Vec<String> = outcomes
+        .iter()
+        .map(|o| match &o.result {
+            Ok(value) => value.clone(),
+            Err(failure) => failure.to_string(),
+        })
+        .collect();
+    assert_eq!(shown, ["4", "timed out after 300ms", "9", "16"]);
+}
+
+#[test]
+fn progress_is_reported_once_per_input() {
+    let mut pool = pool(Duration::from_secs(10));
+    let mut seen = Vec::new();
+    let inputs: Vec<String> = (0..20).map(|n| format!("square {n}")).collect();
+    let outcomes = pool.run_with_progress::<String, String>(inputs, |index, _| seen.push(index));
+    seen.sort_unstable();
+    assert_eq!(seen, (0..20).collect::<Vec<_>>());
+    assert_eq!(outcomes[19].value().map(String::as_str), Some("361"));
+}
+
+#[test]
+fn in_python_a_pool_whose_worker_is_killed_waits_forever() {
+    let Some(run) = common::python("chapters/13-capstone-process-pool/pool_sigkill.py") else {
+        return;
+    };
+    snapshot!("ch13-python-pool", run);
+    assert_eq!(
+        run.stdout,
+        "no results after 1s: the map waits for a task that will never finish\n"
+    );
+}
+
+#[test]
+fn in_python_an_executor_whose_worker_is_killed_breaks_for_good() {
+    let Some(run) = common::python("chapters/13-capstone-process-pool/executor_broken.py") else {
+        return;
+    };
+    snapshot!("ch13-python-executor", run);
+    assert!(run.stdout.starts_with("killed task: BrokenProcessPool: "));
+    assert!(
+        run.stdout
+            .ends_with("next task: BrokenProcessPool (the whole executor is unusable)\n")
+    );
+}

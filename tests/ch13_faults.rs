@@ -1,0 +1,181 @@
+//! Chapter 13's fault injection: random schedules of every way a task can
+//! end, against the process pool. In a test binary of its own, so that
+//! counting this process's open file descriptors means something.
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use common::example_binary;
+use no_silent_failures::failure::Failure;
+use no_silent_failures::pool::{Config, ProcessPool};
+use no_silent_failures::process::Exit;
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, TestRunner};
+
+#[derive(Clone, Debug)]
+enum Behaviour {
+    Square(u32),
+    NotANumber,
+    Panic,
+    Abort,
+    Kill,
+    ExitZero,
+    Noise(u32),
+    Big,
+    Hang,
+}
+
+impl Behaviour {
+    fn input(&self) -> String {
+        match self {
+            Behaviour::Square(n) => format!("square {n}"),
+            Behaviour::NotANumber => "square many".to_owned(),
+            Behaviour::Panic => "panic".to_owned(),
+            Behaviour::Abort => "abort".to_owned(),
+            Behaviour::Kill => "kill".to_owned(),
+            Behaviour::ExitZero => "exit0".to_owned(),
+            Behaviour::Noise(n) => format!("noise {n}"),
+            Behaviour::Big => "big 8".to_owned(),
+            Behaviour::Hang => "hang".to_owned(),
+        }
+    }
+
+    fn check(
+        &self,
+        result: &Result<String, Failure<no_silent_failures::report::ErrorReport>>,
+    ) -> bool {
+        let died = |exit: Exit| matches!(result, Err(Failure::Died(death)) if death.exit == exit);
+        match self {
+            Behaviour::Square(n) => {
+                result.as_ref().ok() == Some(&(u64::from(*n).pow(2)).to_string())
+            }
+            Behaviour::Noise(n) => result.as_ref().ok() == Some(&n.to_string()),
+            Behaviour::Big => result.as_ref().is_ok_and(|v| v.len() == 8 << 20),
+            Behaviour::NotANumber => {
+                matches!(result, Err(Failure::Returned(r)) if r.message == "\"many\" is not a number")
+            }
+            Behaviour::Panic => {
+                matches!(result, Err(Failure::Panicked(p)) if p.message == "task \"panic\" panicked" && p.location.is_some())
+            }
+            Behaviour::Abort => died(Exit::Signal(6)),
+            Behaviour::Kill => died(Exit::Signal(9)),
+            Behaviour::ExitZero => died(Exit::Code(0)),
+            Behaviour::Hang => matches!(result, Err(Failure::TimedOut(_))),
+        }
+    }
+}
+
+fn quick_failures() -> impl Strategy<Value = Behaviour> {
+    prop_oneof![
+        4 => (0u32..1000).prop_map(Behaviour::Square),
+        1 => Just(Behaviour::NotANumber),
+        1 => Just(Behaviour::Panic),
+        1 => Just(Behaviour::Abort),
+        1 => Just(Behaviour::Kill),
+        1 => Just(Behaviour::ExitZero),
+        1 => (0u32..1000).prop_map(Behaviour::Noise),
+    ]
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |fds| fds.count())
+}
+
+fn entries(dir: &Path) -> BTreeSet<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default()
+}
+
+/// Runs `behaviours` on a fresh pool and checks every outcome, then that
+/// the pool's workers are gone once it is dropped.
+fn run_schedule(behaviours: &[Behaviour], timeout: Duration) -> Result<(), TestCaseError> {
+    let mut pool = ProcessPool::new(
+        Config::new("task")
+            .program(example_binary("ch13-fixed"))
+            .workers(2)
+            .chunk_size(3)
+            .timeout(timeout),
+    )
+    .unwrap();
+    let inputs: Vec<String> = behaviours.iter().map(Behaviour::input).collect();
+    let outcomes = pool.run::<String, String>(inputs.clone());
+    let pids = pool.worker_pids();
+    drop(pool);
+    prop_assert_eq!(outcomes.len(), behaviours.len());
+    for ((outcome, behaviour), input) in outcomes.iter().zip(behaviours).zip(&inputs) {
+        prop_assert_eq!(&outcome.input, input);
+        prop_assert!(
+            behaviour.check(&outcome.result),
+            "{:?} gave {:?}",
+            behaviour,
+            outcome.result.as_ref().map(|v| v.len())
+        );
+    }
+    for pid in pids {
+        // Reaped: not even a zombie keeps a /proc entry.
+        prop_assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "worker {} survived",
+            pid
+        );
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
+    let fds_before = open_fds();
+    let temp_before = entries(&std::env::temp_dir());
+    let root_before = entries(common::root());
+
+    // Crashes, errors, noise and the occasional 8 MiB result: no hangs, so
+    // a generous timeout that no task reaches.
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 8,
+        ..ProptestConfig::default()
+    });
+    let schedule = prop::collection::vec(
+        prop_oneof![12 => quick_failures(), 1 => Just(Behaviour::Big)],
+        1..12,
+    );
+    runner
+        .run(&schedule, |behaviours| {
+            run_schedule(&behaviours, Duration::from_secs(30))?;
+            prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
+            Ok(())
+        })
+        .unwrap();
+
+    // The same with hangs, which cost a timeout each: a short one, and
+    // fewer cases.
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 4,
+        ..ProptestConfig::default()
+    });
+    let schedule = prop::collection::vec(
+        prop_oneof![6 => quick_failures(), 1 => Just(Behaviour::Hang)],
+        1..8,
+    );
+    runner
+        .run(&schedule, |behaviours| {
+            run_schedule(&behaviours, Duration::from_millis(300))?;
+            prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
+            Ok(())
+        })
+        .unwrap();
+
+    assert_eq!(
+        entries(&std::env::temp_dir()),
+        temp_before,
+        "files left in the temp dir"
+    );
+    assert_eq!(
+        entries(common::root()),
+        root_before,
+        "files left in the repository"
+    );
+}
