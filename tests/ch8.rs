@@ -105,6 +105,7 @@ impl Error for Chained {
     }
 }
 
+// ANCHOR: roundtrip
 proptest! {
     #[test]
     fn any_report_survives_a_round_trip_through_json(report in report()) {
@@ -112,6 +113,7 @@ proptest! {
         let back: ErrorReport = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(back, report);
     }
+// ANCHOR_END: roundtrip
 
     #[test]
     fn a_report_keeps_every_message_of_the_chain_in_order(
