@@ -150,7 +150,7 @@ fn every_include_resolves_to_a_file_an_anchor_or_a_line_range() {
 }
 
 #[test]
-fn every_example_is_shown_on_its_chapter_page_and_has_a_fixed_twin() {
+fn every_example_is_shown_on_its_chapter_page_and_has_its_twin() {
     let manifest: toml::Table = read(&root().join("Cargo.toml")).parse().unwrap();
     let examples = manifest["example"].as_array().expect("[[example]] entries");
     let names: BTreeSet<&str> = examples
@@ -177,11 +177,14 @@ fn every_example_is_shown_on_its_chapter_page_and_has_a_fixed_twin() {
             "{name}: {} is not included by its chapter page",
             path.display()
         );
-        if !name.ends_with("-fixed") {
-            assert!(
-                names.contains(format!("{name}-fixed").as_str()),
-                "{name} has no {name}-fixed"
-            );
+        // Every swallowed program has a fixed twin, every exercise a solution.
+        let twin = match name.strip_suffix("-exercise") {
+            Some(chapter) => Some(format!("{chapter}-solution")),
+            None if name.ends_with("-fixed") || name.ends_with("-solution") => None,
+            None => Some(format!("{name}-fixed")),
+        };
+        if let Some(twin) = twin {
+            assert!(names.contains(twin.as_str()), "{name} has no {twin}");
         }
     }
 }

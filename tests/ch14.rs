@@ -33,7 +33,11 @@ fn swallowed_examples() -> Vec<(String, String)> {
                 e["path"].as_str().unwrap().to_owned(),
             )
         })
-        .filter(|(name, _)| !name.ends_with("-fixed"))
+        .filter(|(name, _)| {
+            !name.ends_with("-fixed")
+                && !name.ends_with("-exercise")
+                && !name.ends_with("-solution")
+        })
         .collect()
 }
 

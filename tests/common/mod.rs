@@ -275,7 +275,7 @@ pub fn normalize(text: &str) -> String {
             // Rust 1.95 names the OS thread id: `thread 'main' (6781) panicked`.
             (r"(thread '[^']*') \(\d+\)", "$1 ([tid])"),
             (r"ThreadId\(\d+\)", "ThreadId([n])"),
-            (r"0x[0-9a-fA-F]+", "[addr]"),
+            (r"\b0x[0-9a-fA-F]{6,}\b", "[addr]"),
             (r"\bpid \d+", "pid [pid]"),
             (&format!("{root}/"), ""),
             (r"/[^\s:]*/\.cargo/registry/src/[^/]+/", "[cargo-registry]/"),

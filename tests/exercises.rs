@@ -1,0 +1,298 @@
+//! The exercises' checks.
+//!
+//! Each chapter ends with an exercise: `chapters/NN-slug/exercise.rs`, run as
+//! `cargo run --example chN-exercise`, which swallows a failure. Its check
+//! is opt-in, because it fails until you fix the exercise:
+//!
+//!     cargo test --test exercises -- --ignored exercise_03
+//!
+//! The default suite runs `every_check_fails_as_shipped_and_passes_on_the_solution`
+//! instead: each check fails on the exercise as shipped (so it checks
+//! something) and passes on the worked solution beside it.
+mod common;
+
+use common::{Run, root, run};
+
+/// What a fixed program must print: every failure on stderr as a line
+/// `error: INPUT: ...` that mentions each of its fragments; every success
+/// on stdout; none of the forbidden texts anywhere; and exit status 1 when
+/// anything failed, 0 otherwise.
+struct Exercise {
+    number: u32,
+    dir: &'static str,
+    failures: &'static [(&'static str, &'static [&'static str])],
+    successes: &'static [&'static str],
+    forbidden: &'static [&'static str],
+}
+
+const EXERCISES: &[Exercise] = &[
+    Exercise {
+        number: 1,
+        dir: "01-panics-stay-in-their-thread",
+        failures: &[("short.log", &["every line has a level"])],
+        successes: &["api.log: 2 errors", "db.log: 1 errors"],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 2,
+        dir: "02-rayon-all-or-nothing",
+        failures: &[("0x600", &["divide by zero"]), ("wide", &["not WxH"])],
+        successes: &[
+            "640x480 -> 128x96",
+            "1024x768 -> 128x96",
+            "320x240 -> 128x96",
+        ],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 3,
+        dir: "03-fire-and-forget",
+        failures: &[
+            ("http://legacy.example/notify", &["plain http"]),
+            ("", &["webhook URL is empty"]),
+        ],
+        successes: &["https://ci.example/build", "https://chat.example/post"],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 4,
+        dir: "04-the-panic-payload",
+        failures: &[
+            (
+                "backup",
+                &["disk quota exceeded at 98%", "04-the-panic-payload/"],
+            ),
+            (
+                "rotate",
+                &["log rotation is disabled", "04-the-panic-payload/"],
+            ),
+        ],
+        successes: &[],
+        forbidden: &["Any { .. }"],
+    },
+    Exercise {
+        number: 5,
+        dir: "05-structured-results",
+        failures: &[("/missing", &["404"]), ("/crash", &["handler bug"])],
+        successes: &[
+            "/index: 600 bytes",
+            "/about: 600 bytes",
+            "/contact: 800 bytes",
+        ],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 6,
+        dir: "06-silent-child-death",
+        failures: &[("broken.png", &["signal 6"]), ("huge.png", &["code 3"])],
+        successes: &["cat.png: converted", "dog.png: converted"],
+        forbidden: &["broken.png: converted", "huge.png: converted"],
+    },
+    Exercise {
+        number: 7,
+        dir: "07-results-over-pipes",
+        failures: &[("empty.txt", &["101"])],
+        successes: &["a.txt 3 words", "b.txt 2 words"],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 8,
+        dir: "08-errors-that-cannot-cross",
+        failures: &[("south", &["2 shelves miscounted"])],
+        successes: &["120"],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 9,
+        dir: "09-the-missing-guard",
+        failures: &[],
+        successes: &["started 2 workers"],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 10,
+        dir: "10-daemons",
+        failures: &[],
+        successes: &["exported cpu=0.7", "exported mem=512", "exported disk=0.9"],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 11,
+        dir: "11-timeouts-hiding-failures",
+        failures: &[
+            ("tue.tar", &["corrupt header"]),
+            ("wed.tar", &["timed out"]),
+        ],
+        successes: &["mon.tar: verified"],
+        forbidden: &["tue.tar: timed out"],
+    },
+    Exercise {
+        number: 12,
+        dir: "12-rust-only-traps",
+        failures: &[
+            ("printer", &["photo.raw"]),
+            ("letter.pdf", &["not delivered"]),
+            ("map.png", &["not delivered"]),
+        ],
+        successes: &[],
+        forbidden: &[],
+    },
+    Exercise {
+        number: 13,
+        dir: "13-capstone-process-pool",
+        failures: &[("locked.db", &["signal 6"])],
+        successes: &["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"],
+        forbidden: &[],
+    },
+];
+
+impl Exercise {
+    /// `Ok` when `run` reports everything it must; otherwise, what is
+    /// still being swallowed.
+    fn check(&self, run: &Run) -> Result<(), String> {
+        for (input, fragments) in self.failures {
+            let prefix = format!("error: {input}: ");
+            let reported = run.stderr.lines().any(|line| {
+                line.starts_with(&prefix) && fragments.iter().all(|f| line.contains(f))
+            });
+            if !reported {
+                return Err(format!(
+                    "{input:?} failed, and no line on stderr says so: expected one starting \
+                     with {prefix:?} that mentions {fragments:?}"
+                ));
+            }
+        }
+        for success in self.successes {
+            if !run.stdout.contains(success) {
+                return Err(format!("the result {success:?} is missing from stdout"));
+            }
+        }
+        for text in self.forbidden {
+            if run.stdout.contains(text) || run.stderr.contains(text) {
+                return Err(format!("the output still says {text:?}"));
+            }
+        }
+        let expected = if self.failures.is_empty() { 0 } else { 1 };
+        if run.code() != Some(expected) {
+            return Err(format!(
+                "the program ended with {:?}; it should exit with status {expected}",
+                run.ending
+            ));
+        }
+        Ok(())
+    }
+
+    fn exercise_file(&self) -> String {
+        format!("chapters/{}/exercise.rs", self.dir)
+    }
+}
+
+fn exercise(number: u32) -> &'static Exercise {
+    EXERCISES
+        .iter()
+        .find(|e| e.number == number)
+        .expect("a known exercise")
+}
+
+/// The check a reader runs. It fails, saying what is still swallowed,
+/// until the exercise is fixed.
+fn check_exercise(number: u32) {
+    let exercise = exercise(number);
+    let run = run(&format!("ch{number}-exercise"), &[]);
+    if let Err(swallowed) = exercise.check(&run) {
+        panic!(
+            "\n\nExercise {number} is not solved yet: {swallowed}.\n\
+             Edit {} and run this check again.\n\nWhat the program printed:\n{}\n",
+            exercise.exercise_file(),
+            run.render()
+        );
+    }
+}
+
+macro_rules! exercise_checks {
+    ($($name:ident = $number:expr),* $(,)?) => {$(
+        #[test]
+        #[ignore = "an exercise: run it with `cargo test --test exercises -- --ignored`"]
+        fn $name() {
+            check_exercise($number);
+        }
+    )*};
+}
+
+exercise_checks!(
+    exercise_01 = 1,
+    exercise_02 = 2,
+    exercise_03 = 3,
+    exercise_04 = 4,
+    exercise_05 = 5,
+    exercise_06 = 6,
+    exercise_07 = 7,
+    exercise_08 = 8,
+    exercise_09 = 9,
+    exercise_10 = 10,
+    exercise_11 = 11,
+    exercise_12 = 12,
+    exercise_13 = 13,
+);
+
+/// Whether `file` is as committed: a reader working on an exercise has
+/// changed it, and then the as-shipped half of the meta-test stands aside.
+/// Outside a git checkout, files count as shipped.
+fn as_shipped(file: &str) -> bool {
+    std::process::Command::new("git")
+        .args(["diff", "--quiet", "HEAD", "--", file])
+        .current_dir(root())
+        .status()
+        .map_or(true, |status| status.code() != Some(1))
+}
+
+#[test]
+fn every_check_fails_as_shipped_and_passes_on_the_solution() {
+    for exercise in EXERCISES {
+        let number = exercise.number;
+        let solution = run(&format!("ch{number}-solution"), &[]);
+        if let Err(problem) = exercise.check(&solution) {
+            panic!(
+                "the solution to exercise {number} fails its check: {problem}\n{}",
+                solution.render()
+            );
+        }
+        if as_shipped(&exercise.exercise_file()) {
+            let shipped = run(&format!("ch{number}-exercise"), &[]);
+            assert!(
+                exercise.check(&shipped).is_err(),
+                "exercise {number}'s check passes on the exercise as shipped: it checks nothing"
+            );
+        } else {
+            eprintln!("exercise {number} has been edited: checked only against its solution");
+        }
+    }
+}
+
+#[test]
+fn every_chapter_with_programs_has_an_exercise_and_its_page_explains_it() {
+    for exercise in EXERCISES {
+        let page =
+            std::fs::read_to_string(root().join("chapters").join(exercise.dir).join("README.md"))
+                .unwrap();
+        let command = format!(
+            "cargo test --test exercises -- --ignored exercise_{:02}",
+            exercise.number
+        );
+        assert!(
+            page.contains(&command),
+            "chapter {} does not show {command:?}",
+            exercise.dir
+        );
+        assert!(
+            page.contains("{{#include exercise.rs}}"),
+            "chapter {} does not show its exercise",
+            exercise.dir
+        );
+        assert!(
+            page.contains("<details>"),
+            "chapter {} has no hint",
+            exercise.dir
+        );
+    }
+}
