@@ -81,6 +81,23 @@ impl<I: fmt::Debug, T: fmt::Debug, E: Error> fmt::Display for Outcome<I, T, E> {
     }
 }
 
+/// Pairs each input with its settled result. An input whose result never
+/// arrived (which the runners rule out) is marked cancelled, not dropped:
+/// the count of outcomes always equals the count of inputs.
+pub(crate) fn pair<I, T, E>(
+    inputs: Vec<I>,
+    results: Vec<Option<Result<T, Failure<E>>>>,
+) -> Vec<Outcome<I, T, E>> {
+    inputs
+        .into_iter()
+        .zip(results)
+        .map(|(input, result)| Outcome {
+            input,
+            result: result.unwrap_or(Err(Failure::Cancelled)),
+        })
+        .collect()
+}
+
 /// Counts of a batch of outcomes, for a one-line summary.
 ///
 /// ```

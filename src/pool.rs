@@ -467,14 +467,8 @@ impl ProcessPool {
             }
         }
 
-        inputs
-            .into_iter()
-            .zip(results)
-            .map(|(input, result)| Outcome {
-                input,
-                result: result.expect("the loop ends when every input is settled"),
-            })
-            .collect()
+        // The loop above ends only when every input is settled.
+        crate::outcome::pair(inputs, results)
     }
 
     /// After a worker ended with `unfinished` tasks: a lone task gets the

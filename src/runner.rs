@@ -268,14 +268,7 @@ impl Runner {
         }
         drop(events);
 
-        inputs
-            .into_iter()
-            .zip(results)
-            .map(|(input, result)| Outcome {
-                input,
-                result: result.unwrap_or(Err(Failure::Cancelled)),
-            })
-            .collect()
+        crate::outcome::pair(inputs, results)
     }
 }
 

@@ -133,12 +133,5 @@ where
         };
         results[index_of[&id]] = Some(result);
     }
-    inputs
-        .into_iter()
-        .zip(results)
-        .map(|(input, result)| Outcome {
-            input,
-            result: result.unwrap_or(Err(Failure::Cancelled)),
-        })
-        .collect()
+    crate::outcome::pair(inputs, results)
 }

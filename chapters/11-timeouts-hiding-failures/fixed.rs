@@ -5,10 +5,10 @@
 use std::process::ExitCode;
 use std::sync::{Mutex, mpsc};
 
-use no_silent_failures::failure::Failure;
 use no_silent_failures::runner::Runner;
 
 include!("checks.rs");
+include!("report.rs");
 
 fn main() -> ExitCode {
     // The disk check hangs: it waits for an answer that never comes.
@@ -27,26 +27,6 @@ fn main() -> ExitCode {
         "queue" => check_queue(),
         _ => check_disk(),
     });
-    let mut unhealthy = 0;
-    for outcome in &outcomes {
-        let name = outcome.input;
-        match &outcome.result {
-            Ok(()) => println!("{name}: healthy"),
-            Err(failure) => {
-                unhealthy += 1;
-                let kind = match failure {
-                    Failure::TimedOut(_) => "hung (liveness)",
-                    Failure::Panicked(_) => "crashed (a bug)",
-                    _ => "failed (correctness)",
-                };
-                println!("{name}: {kind}: {failure}");
-            }
-        }
-    }
     // ANCHOR_END: run
-    if unhealthy == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    report(&outcomes)
 }

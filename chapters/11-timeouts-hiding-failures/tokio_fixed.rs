@@ -4,10 +4,10 @@
 //! Run: `cargo run --example ch11-tokio-fixed`
 use std::process::ExitCode;
 
-use no_silent_failures::failure::Failure;
 use no_silent_failures::tasks::run_tasks;
 
 include!("checks.rs");
+include!("report.rs");
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,26 +23,6 @@ async fn main() -> ExitCode {
         }
     })
     .await;
-    let mut unhealthy = 0;
-    for outcome in &outcomes {
-        let name = outcome.input;
-        match &outcome.result {
-            Ok(()) => println!("{name}: healthy"),
-            Err(failure) => {
-                unhealthy += 1;
-                let kind = match failure {
-                    Failure::TimedOut(_) => "hung (liveness)",
-                    Failure::Panicked(_) => "crashed (a bug)",
-                    _ => "failed (correctness)",
-                };
-                println!("{name}: {kind}: {failure}");
-            }
-        }
-    }
     // ANCHOR_END: run
-    if unhealthy == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    report(&outcomes)
 }

@@ -1,0 +1,30 @@
+// The report both fixed ch11 programs print. Shared with `include!`.
+use no_silent_failures::failure::Failure;
+use no_silent_failures::outcome::Outcome;
+
+// ANCHOR: report
+/// One line per check, naming the kind of failure; exit status 1 if any.
+fn report(outcomes: &[Outcome<&str, (), CheckError>]) -> std::process::ExitCode {
+    let mut unhealthy = 0;
+    for outcome in outcomes {
+        let name = outcome.input;
+        match &outcome.result {
+            Ok(()) => println!("{name}: healthy"),
+            Err(failure) => {
+                unhealthy += 1;
+                let kind = match failure {
+                    Failure::TimedOut(_) => "hung (liveness)",
+                    Failure::Panicked(_) => "crashed (a bug)",
+                    _ => "failed (correctness)",
+                };
+                println!("{name}: {kind}: {failure}");
+            }
+        }
+    }
+    if unhealthy == 0 {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}
+// ANCHOR_END: report
