@@ -139,7 +139,7 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         ..ProptestConfig::default()
     });
     let schedule = prop::collection::vec(
-        prop_oneof![12 => quick_failures(), 1 => Just(Behaviour::Big)],
+        prop_oneof![20 => quick_failures(), 1 => Just(Behaviour::Big)],
         1..12,
     );
     runner
@@ -162,7 +162,7 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     );
     runner
         .run(&schedule, |behaviours| {
-            run_schedule(&behaviours, Duration::from_millis(300))?;
+            run_schedule(&behaviours, Duration::from_millis(200))?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })

@@ -189,6 +189,6 @@ fn in_python_a_base_exception_escapes_the_structured_worker_and_the_map_stalls()
     assert_eq!(run.code(), Some(0));
     assert_eq!(
         run.stdout,
-        "no results after 1s: the map is stuck, and no error says why\n"
+        "no results after 300 ms: the map is stuck, and no error says why\n"
     );
 }

@@ -18,7 +18,7 @@ if __name__ == "__main__":
     with Pool(2) as pool:
         pending = pool.map_async(safe_parse, feed)
         try:
-            for line, cents, error in pending.get(timeout=1):
+            for line, cents, error in pending.get(timeout=0.3):
                 print(f"{line}: {cents if error is None else error}")
         except TimeoutError:
-            print("no results after 1s: the map is stuck, and no error says why")
+            print("no results after 300 ms: the map is stuck, and no error says why")

@@ -11,7 +11,7 @@ if __name__ == "__main__":
     queue = Queue()
     child = Process(target=worker, args=(queue,))
     child.start()
-    child.join(timeout=0.5)
+    child.join(timeout=0.3)
     print(f"alive after join: {child.is_alive()}")
     result = queue.get()
     child.join()

@@ -9,4 +9,4 @@ def double(x):
 
 multiprocessing.set_start_method("spawn", force=True)
 with multiprocessing.Pool(2) as pool:
-    print(pool.map_async(double, [1, 2]).get(timeout=1))
+    print(pool.map_async(double, [1, 2]).get(timeout=0.3))

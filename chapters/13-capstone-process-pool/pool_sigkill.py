@@ -14,6 +14,6 @@ if __name__ == "__main__":
     with Pool(2) as pool:
         pending = pool.map_async(task, range(8))
         try:
-            print(pending.get(timeout=1))
+            print(pending.get(timeout=0.3))
         except TimeoutError:
-            print("no results after 1s: the map waits for a task that will never finish")
+            print("no results after 300 ms: the map waits for a task that will never finish")

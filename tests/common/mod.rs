@@ -343,7 +343,8 @@ pub fn line_of(file: &str, needle: &str) -> usize {
 /// `cargo test` builds every example before running tests, but
 /// `cargo test --test ch3` does not, and an old binary could be left over
 /// from before an edit. So the first call in each test process runs
-/// `cargo build --examples` (a no-op when nothing changed).
+/// `cargo build --examples`, unless every example binary is already newer
+/// than every source file.
 pub fn example_binary(example: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(build_examples);
@@ -363,6 +364,10 @@ fn build_examples() -> PathBuf {
         .and_then(Path::parent)
         .expect("test binaries live in target/<profile>/deps")
         .to_path_buf();
+    let examples = profile_dir.join("examples");
+    if examples_are_fresh(&examples) {
+        return examples;
+    }
     let release = profile_dir
         .file_name()
         .is_some_and(|name| name == "release");
@@ -381,5 +386,44 @@ fn build_examples() -> PathBuf {
         status.success(),
         "`cargo build --examples` failed; run it yourself to see why"
     );
-    profile_dir.join("examples")
+    examples
+}
+
+/// Whether every example binary is newer than every source it is built
+/// from (the manifest, the lock file, `src/` and `chapters/`). Then the
+/// build can be skipped; when in doubt, it is not.
+fn examples_are_fresh(examples: &Path) -> bool {
+    fn newest(path: &Path) -> Option<std::time::SystemTime> {
+        let metadata = std::fs::metadata(path).ok()?;
+        let mut latest = metadata.modified().ok()?;
+        if metadata.is_dir() {
+            for entry in std::fs::read_dir(path).ok()? {
+                latest = latest.max(newest(&entry.ok()?.path())?);
+            }
+        }
+        Some(latest)
+    }
+    let Ok(manifest) = std::fs::read_to_string(root().join("Cargo.toml")) else {
+        return false;
+    };
+    let Ok(manifest) = manifest.parse::<toml::Table>() else {
+        return false;
+    };
+    let sources = ["Cargo.toml", "Cargo.lock", "src", "chapters"]
+        .iter()
+        .map(|p| newest(&root().join(p)))
+        .collect::<Option<Vec<_>>>()
+        .and_then(|times| times.into_iter().max());
+    let oldest_binary = manifest["example"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|example| {
+            let name = example["name"].as_str().unwrap_or_default();
+            let binary = examples.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+            std::fs::metadata(binary).and_then(|m| m.modified()).ok()
+        })
+        .collect::<Option<Vec<_>>>()
+        .and_then(|times| times.into_iter().min());
+    matches!((sources, oldest_binary), (Some(sources), Some(oldest)) if oldest > sources)
 }
