@@ -193,3 +193,19 @@ fn in_python_get_reraises_with_the_worker_traceback_as_text() {
          worker frame in cause: True\n"
     );
 }
+
+#[test]
+fn which_panics_carry_a_str_and_which_a_string() {
+    // Inside a capture scope, so the hook records instead of printing.
+    let scope = no_silent_failures::panic::CaptureScope::enter(false);
+    let payload = |work: fn()| {
+        let _ = &scope;
+        std::panic::catch_unwind(work).unwrap_err()
+    };
+    assert!(payload(|| panic!("literal")).is::<&str>());
+    assert!(payload(|| panic!("{}", 1 + 1)).is::<String>());
+    assert!(payload(|| drop(None::<u8>.expect("an expect"))).is::<String>());
+    assert!(payload(|| drop("x".parse::<u8>().unwrap())).is::<String>());
+    assert!(payload(|| drop([1, 2][std::hint::black_box(5)])).is::<String>());
+    assert!(payload(|| std::panic::panic_any(7_u8)).is::<u8>());
+}

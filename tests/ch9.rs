@@ -49,10 +49,13 @@ fn in_python_without_the_guard_spawned_children_fail_and_the_map_stalls() {
     let Some(run) = common::python("chapters/09-the-missing-guard/no_guard.py") else {
         return;
     };
+    let run = run.without_stderr();
     snapshot!("ch9-python", run);
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(run.stdout, "");
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "no result after 300 ms: the pool's workers keep failing to start\n"
+    );
     assert!(run.stderr_full.contains("RuntimeError"));
     assert!(run.stderr_full.contains("bootstrapping phase"));
-    assert_eq!(run.stderr, "multiprocessing.context.TimeoutError\n");
 }

@@ -9,4 +9,7 @@ def double(x):
 
 multiprocessing.set_start_method("spawn", force=True)
 with multiprocessing.Pool(2) as pool:
-    print(pool.map_async(double, [1, 2]).get(timeout=0.3))
+    try:
+        print(pool.map_async(double, [1, 2]).get(timeout=0.3))
+    except multiprocessing.TimeoutError:
+        print("no result after 300 ms: the pool's workers keep failing to start")
