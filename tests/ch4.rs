@@ -204,8 +204,23 @@ fn which_panics_carry_a_str_and_which_a_string() {
     };
     assert!(payload(|| panic!("literal")).is::<&str>());
     assert!(payload(|| panic!("{}", 1 + 1)).is::<String>());
-    assert!(payload(|| drop(None::<u8>.expect("an expect"))).is::<String>());
-    assert!(payload(|| drop("x".parse::<u8>().unwrap())).is::<String>());
-    assert!(payload(|| drop([1, 2][std::hint::black_box(5)])).is::<String>());
+    assert!(
+        payload(|| {
+            std::hint::black_box(std::hint::black_box(None::<u8>).expect("an expect"));
+        })
+        .is::<String>()
+    );
+    assert!(
+        payload(|| {
+            std::hint::black_box("x".parse::<u8>().unwrap());
+        })
+        .is::<String>()
+    );
+    assert!(
+        payload(|| {
+            std::hint::black_box([1, 2][std::hint::black_box(5)]);
+        })
+        .is::<String>()
+    );
     assert!(payload(|| std::panic::panic_any(7_u8)).is::<u8>());
 }
