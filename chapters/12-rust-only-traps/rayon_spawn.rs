@@ -16,10 +16,11 @@ fn main() {
             let _ = sizes.send((index, file_size(name)));
         });
     }
-    drop(sizes);
 
     let mut report = BufWriter::new(std::io::stdout().lock());
-    for (index, size) in received {
+    // One answer per file is expected; the fourth never comes.
+    for _ in FILES {
+        let (index, size) = received.recv().expect("main holds a sender");
         writeln!(report, "{}: {size} bytes", FILES[index]).unwrap();
     }
     writeln!(report, "all sizes reported").unwrap();
