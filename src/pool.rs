@@ -3,7 +3,8 @@
 //! Every input given to [`ProcessPool::run`] gets exactly one [`Outcome`],
 //! in input order: its value, the error it returned, its panic (message and
 //! location), the death of the worker that was running it (exit code or
-//! signal, and the tail of the worker's stderr), or a timeout. A worker that
+//! signal, and the tail of what the worker wrote on stderr while running
+//! that task's chunk), or a timeout. A worker that
 //! dies or hangs is replaced and the pool carries on. Every worker is killed
 //! and reaped when the pool is dropped, also while unwinding from a panic.
 //!
@@ -42,13 +43,15 @@
 //! # Failures inside a chunk
 //!
 //! When a worker dies or shows no progress for [`Config::timeout`], the
-//! parent kills it (if needed) and reaps it. Which task was to blame is
-//! certain only if the chunk held one task. Otherwise, every task of the
-//! chunk without a result is queued again *on its own*, on fresh workers:
-//! the task that crashed or hung does so again, alone, and gets the
-//! failure; the others get their values. Tasks are therefore run **at
-//! least once**: a task whose result was lost with its worker runs again.
-//! Tasks should be safe to repeat.
+//! parent kills it (if needed) and reaps it, and looks at the tasks it was
+//! sent and did not answer. Results travel in batches, so the first of
+//! those is not necessarily the one to blame: they are queued again, in
+//! *exact mode*, where a worker sends each result as soon as it has it.
+//! There, the first unanswered task of a dead or stuck worker is the one to
+//! blame; it gets the failure, and the tasks after it, which never started,
+//! go back to the queue. Tasks are therefore run **at least once**: a task
+//! whose result was lost with its worker runs again. Tasks should be safe to
+//! repeat.
 //!
 //! Tasks must not read stdin: it carries the worker's tasks. What they print
 //! on stdout or stderr is harmless: it is not a frame, and is set aside.
@@ -175,7 +178,8 @@ where
     let mut last_flush = Instant::now();
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { return };
-        let chunk: Vec<(u64, I)> = match serde_json::from_str(&line) {
+        // (exact, tasks): in exact mode, each result is sent at once.
+        let (exact, chunk): (bool, Vec<(u64, I)>) = match serde_json::from_str(&line) {
             Ok(chunk) => chunk,
             Err(error) => {
                 eprintln!("pool worker: not a chunk of tasks: {error}");
@@ -189,7 +193,7 @@ where
                 Err(panic) => Err(ErrorReport::from_panic(&panic)),
             };
             batch.push(id, &result);
-            if last_flush.elapsed() >= flush_every {
+            if exact || last_flush.elapsed() >= flush_every {
                 batch.send();
                 last_flush = Instant::now();
             }
@@ -264,8 +268,9 @@ struct Worker {
     stdin: Option<ChildStdin>,
     /// Ids of the tasks sent and not yet answered, in the order it runs them.
     in_flight: VecDeque<u64>,
-    /// Whether its task is one queued alone (and it gets no other).
-    alone: bool,
+    /// Whether it runs its chunk in exact mode; it then gets no other
+    /// chunk until this one is done.
+    exact: bool,
     /// When it last showed progress (was given a chunk, or sent a frame).
     last_progress: Instant,
     stderr_kept: Arc<Mutex<VecDeque<u8>>>,
@@ -359,7 +364,7 @@ impl ProcessPool {
         let mut results: Vec<Option<Result<T, Failure<ErrorReport>>>> =
             (0..count).map(|_| None).collect();
         let mut settled = 0;
-        // (task, alone): a task queued alone runs in a chunk of its own.
+        // (task, exact): a task queued again after a failure runs in exact mode.
         let mut pending: VecDeque<(u64, bool)> = (0..count as u64).map(|id| (id, false)).collect();
 
         let mut settle = |results: &mut Vec<Option<Result<T, Failure<ErrorReport>>>>,
@@ -425,8 +430,9 @@ impl ProcessPool {
                 Ok((id, Event::Closed)) => {
                     if let Some(worker) = self.workers.remove(&id) {
                         let unfinished: Vec<u64> = worker.in_flight.iter().copied().collect();
+                        let exact = worker.exact;
                         let death = worker.end(false);
-                        self.blame(unfinished, &mut pending, |task| {
+                        blame(unfinished, exact, &mut pending, |task| {
                             settle(
                                 &mut results,
                                 &mut settled,
@@ -449,9 +455,10 @@ impl ProcessPool {
                     for id in stuck {
                         let worker = self.workers.remove(&id).expect("listed above");
                         let unfinished: Vec<u64> = worker.in_flight.iter().copied().collect();
+                        let exact = worker.exact;
                         worker.end(true);
                         let timeout = self.config.timeout;
-                        self.blame(unfinished, &mut pending, |task| {
+                        blame(unfinished, exact, &mut pending, |task| {
                             settle(
                                 &mut results,
                                 &mut settled,
@@ -471,26 +478,6 @@ impl ProcessPool {
         crate::outcome::pair(inputs, results)
     }
 
-    /// After a worker ended with `unfinished` tasks: a lone task gets the
-    /// failure; tasks of a bigger chunk go back to the front of the queue,
-    /// each to run alone.
-    fn blame(
-        &self,
-        unfinished: Vec<u64>,
-        pending: &mut VecDeque<(u64, bool)>,
-        mut fail: impl FnMut(u64),
-    ) {
-        match unfinished.as_slice() {
-            [] => {}
-            [task] => fail(*task),
-            tasks => {
-                for &task in tasks.iter().rev() {
-                    pending.push_front((task, true));
-                }
-            }
-        }
-    }
-
     /// Starts workers as needed and gives every idle one a chunk.
     fn dispatch(&mut self, pending: &mut VecDeque<(u64, bool)>, encoded: &[String]) {
         while !pending.is_empty() && self.workers.len() < self.config.workers {
@@ -499,44 +486,40 @@ impl ProcessPool {
                 Err(error) => panic!("cannot start a pool worker: {error}"),
             }
         }
-        // A worker takes a chunk when it is idle, or, to keep it busy while
-        // the parent reads its results, when it has less than one chunk
-        // (or exactly one) left of ordinary tasks. A task queued alone goes only to an idle
-        // worker, and nothing joins it there.
+        // A worker takes a chunk when it is idle, or, to stay busy while the
+        // parent reads its results, when it has at most one chunk of
+        // ordinary tasks left. Exact-mode tasks go only to an idle worker,
+        // and nothing else joins them there.
         let chunk_size = self.config.chunk_size;
         let hungry: Vec<u64> = self
             .workers
             .iter()
             .filter(|(_, w)| {
-                w.in_flight.is_empty() || (!w.alone && w.in_flight.len() <= chunk_size)
+                w.in_flight.is_empty() || (!w.exact && w.in_flight.len() <= chunk_size)
             })
             .map(|(&id, _)| id)
             .collect();
         for id in hungry {
             let worker = self.workers.get_mut(&id).expect("listed above");
             let idle = worker.in_flight.is_empty();
+            let Some(&(_, exact)) = pending.front() else {
+                return;
+            };
+            if exact && !idle {
+                continue;
+            }
             let mut chunk = Vec::new();
-            let mut lone = false;
             while chunk.len() < chunk_size {
                 match pending.front() {
-                    Some(&(task, true)) if idle && chunk.is_empty() => {
-                        chunk.push(task);
-                        pending.pop_front();
-                        lone = true;
-                        break;
-                    }
-                    Some(&(task, false)) => {
+                    Some(&(task, mode)) if mode == exact => {
                         chunk.push(task);
                         pending.pop_front();
                     }
                     _ => break,
                 }
             }
-            if chunk.is_empty() {
-                continue;
-            }
-            let mut line = String::with_capacity(chunk.len() * 16);
-            line.push('[');
+            let mut line = String::with_capacity(chunk.len() * 16 + 8);
+            line.push_str(if exact { "[true,[" } else { "[false,[" });
             for (n, &task) in chunk.iter().enumerate() {
                 if n > 0 {
                     line.push(',');
@@ -547,9 +530,9 @@ impl ProcessPool {
                 line.push_str(&encoded[task as usize]);
                 line.push(']');
             }
-            line.push_str("]\n");
+            line.push_str("]]\n");
             if idle {
-                worker.alone = lone;
+                worker.exact = exact;
                 worker.last_progress = Instant::now();
                 // A death report should show what these tasks wrote.
                 worker
@@ -616,13 +599,44 @@ impl ProcessPool {
                 child,
                 stdin,
                 in_flight: VecDeque::new(),
-                alone: false,
+                exact: false,
                 last_progress: Instant::now(),
                 stderr_kept,
                 readers: vec![frames, errors],
             },
         );
         Ok(())
+    }
+}
+
+/// After a worker ended with `unfinished` tasks, in the order it runs them:
+/// decides which task gets the failure (through `fail`) and which go back
+/// to the front of the queue.
+///
+/// In exact mode every earlier result has arrived, so the first unfinished
+/// task is the one to blame, and the rest never started: they go back as
+/// ordinary tasks. Otherwise a single unfinished task is the one to blame,
+/// and several go back in exact mode, where the one to blame shows itself.
+fn blame(
+    unfinished: Vec<u64>,
+    exact: bool,
+    pending: &mut VecDeque<(u64, bool)>,
+    mut fail: impl FnMut(u64),
+) {
+    match (exact, unfinished.as_slice()) {
+        (_, []) => {}
+        (true, [first, never_started @ ..]) => {
+            fail(*first);
+            for &task in never_started.iter().rev() {
+                pending.push_front((task, false));
+            }
+        }
+        (false, [task]) => fail(*task),
+        (false, tasks) => {
+            for &task in tasks.iter().rev() {
+                pending.push_front((task, true));
+            }
+        }
     }
 }
 

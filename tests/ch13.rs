@@ -35,8 +35,8 @@ fn fixed_run_gives_every_input_exactly_one_outcome() {
              #3 \"square 12\": 144\n\
              #4 \"abort\": worker killed by signal 6 (SIGABRT) before delivering a result\n\
              #5 \"kill\": worker killed by signal 9 (SIGKILL) before delivering a result\n\
-             #6 \"noise 5\": 5\n\
-             #7 \"exit0\": worker exited with code 0 before delivering a result\n\
+             #6 \"exit0\": worker exited with code 0 before delivering a result\n\
+             #7 \"noise 5\": 5\n\
              3 of 8 succeeded, 5 failed; 8 outcomes reported as they came\n"
         )
     );

@@ -3,7 +3,7 @@
 // way a worker can fail.
 
 const DEFAULT_INPUTS: [&str; 8] = [
-    "square 7", "square x", "panic", "square 12", "abort", "kill", "noise 5", "exit0",
+    "square 7", "square x", "panic", "square 12", "abort", "kill", "exit0", "noise 5",
 ];
 
 include!("../shared/kill_self.rs");
