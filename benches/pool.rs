@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --bench pool
 //!     CHUNK=5000 cargo bench --bench pool    # another chunk size (default 1000)
+//!     BENCH_SKIP_PYTHON=1 cargo bench --bench pool   # the Rust side only
 //!
 //! Prints medians and ratios; asserts nothing about time. Needs `python3`
 //! for the Python columns (they are skipped without it). The
@@ -96,6 +97,9 @@ fn main() {
         kill_time.saturating_sub(clean_time)
     );
 
+    if std::env::var_os("BENCH_SKIP_PYTHON").is_some() {
+        return;
+    }
     let python = Command::new("python3")
         .args([
             "scripts/bench_pool.py",

@@ -301,6 +301,9 @@ impl Worker {
 }
 
 /// A pool of worker processes. See the [module documentation](self).
+///
+/// Returned errors arrive as boxed [`ErrorReport`]s, so that an outcome
+/// stays small when, as usually, nothing failed.
 pub struct ProcessPool {
     config: Config,
     workers: HashMap<u64, Worker>,
@@ -336,7 +339,7 @@ impl ProcessPool {
 
     /// Runs every input on the pool, and returns one outcome per input, in
     /// input order.
-    pub fn run<I, T>(&mut self, inputs: Vec<I>) -> Vec<Outcome<I, T, ErrorReport>>
+    pub fn run<I, T>(&mut self, inputs: Vec<I>) -> Vec<Outcome<I, T, Box<ErrorReport>>>
     where
         I: Serialize,
         T: DeserializeOwned,
@@ -349,8 +352,8 @@ impl ProcessPool {
     pub fn run_with_progress<I, T>(
         &mut self,
         inputs: Vec<I>,
-        mut progress: impl FnMut(usize, &Result<T, Failure<ErrorReport>>),
-    ) -> Vec<Outcome<I, T, ErrorReport>>
+        mut progress: impl FnMut(usize, &Result<T, Failure<Box<ErrorReport>>>),
+    ) -> Vec<Outcome<I, T, Box<ErrorReport>>>
     where
         I: Serialize,
         T: DeserializeOwned,
@@ -361,16 +364,16 @@ impl ProcessPool {
             .iter()
             .map(|input| serde_json::to_string(input).expect("inputs serialize"))
             .collect();
-        let mut results: Vec<Option<Result<T, Failure<ErrorReport>>>> =
+        let mut results: Vec<Option<Result<T, Failure<Box<ErrorReport>>>>> =
             (0..count).map(|_| None).collect();
         let mut settled = 0;
         // (task, exact): a task queued again after a failure runs in exact mode.
         let mut pending: VecDeque<(u64, bool)> = (0..count as u64).map(|id| (id, false)).collect();
 
-        let mut settle = |results: &mut Vec<Option<Result<T, Failure<ErrorReport>>>>,
+        let mut settle = |results: &mut Vec<Option<Result<T, Failure<Box<ErrorReport>>>>>,
                           settled: &mut usize,
                           id: u64,
-                          result: Result<T, Failure<ErrorReport>>| {
+                          result: Result<T, Failure<Box<ErrorReport>>>| {
             let slot = &mut results[id as usize];
             if slot.is_none() {
                 progress(id as usize, &result);
@@ -421,7 +424,7 @@ impl ProcessPool {
                                     backtrace: report.backtrace,
                                 }))
                             } else {
-                                Failure::Returned(report)
+                                Failure::Returned(Box::new(report))
                             }
                         });
                         settle(&mut results, &mut settled, task, result);

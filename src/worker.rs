@@ -151,7 +151,10 @@ pub fn read_frame(reader: &mut impl BufRead, noise: &mut Vec<u8>) -> io::Result<
                 noise.extend_from_slice(&line[..start]);
                 let body = &line[start + marker.len()..];
                 let body = body.strip_suffix(b"\n").unwrap_or(body);
-                return Ok(Some(String::from_utf8_lossy(body).into_owned()));
+                return Ok(Some(match std::str::from_utf8(body) {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => String::from_utf8_lossy(body).into_owned(),
+                }));
             }
             None => noise.extend_from_slice(&line),
         }

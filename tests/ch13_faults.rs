@@ -44,7 +44,7 @@ impl Behaviour {
 
     fn check(
         &self,
-        result: &Result<String, Failure<no_silent_failures::report::ErrorReport>>,
+        result: &Result<String, Failure<Box<no_silent_failures::report::ErrorReport>>>,
     ) -> bool {
         let died = |exit: Exit| matches!(result, Err(Failure::Died(death)) if death.exit == exit);
         match self {
