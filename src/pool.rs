@@ -152,6 +152,9 @@ impl Config {
     }
 }
 
+/// What the pool settles for each task.
+type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
+
 /// One result as a worker sends it: the task's id and its result.
 type Sent<T> = (u64, Result<T, ErrorReport>);
 
@@ -352,7 +355,7 @@ impl ProcessPool {
     pub fn run_with_progress<I, T>(
         &mut self,
         inputs: Vec<I>,
-        mut progress: impl FnMut(usize, &Result<T, Failure<Box<ErrorReport>>>),
+        mut progress: impl FnMut(usize, &Settled<T>),
     ) -> Vec<Outcome<I, T, Box<ErrorReport>>>
     where
         I: Serialize,
@@ -364,16 +367,15 @@ impl ProcessPool {
             .iter()
             .map(|input| serde_json::to_string(input).expect("inputs serialize"))
             .collect();
-        let mut results: Vec<Option<Result<T, Failure<Box<ErrorReport>>>>> =
-            (0..count).map(|_| None).collect();
+        let mut results: Vec<Option<Settled<T>>> = (0..count).map(|_| None).collect();
         let mut settled = 0;
         // (task, exact): a task queued again after a failure runs in exact mode.
         let mut pending: VecDeque<(u64, bool)> = (0..count as u64).map(|id| (id, false)).collect();
 
-        let mut settle = |results: &mut Vec<Option<Result<T, Failure<Box<ErrorReport>>>>>,
+        let mut settle = |results: &mut Vec<Option<Settled<T>>>,
                           settled: &mut usize,
                           id: u64,
-                          result: Result<T, Failure<Box<ErrorReport>>>| {
+                          result: Settled<T>| {
             let slot = &mut results[id as usize];
             if slot.is_none() {
                 progress(id as usize, &result);
