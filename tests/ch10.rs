@@ -72,3 +72,24 @@ fn a_runtime_shutdown_drops_unfinished_tasks_and_runs_their_destructors() {
     // The task never finished, but it was dropped, destructor and all.
     assert_eq!(seen.try_recv(), Ok(()));
 }
+
+#[test]
+fn a_thread_scope_waits_for_its_threads_and_reraises_their_panics() {
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let _ = no_silent_failures::panic::catch(|| panic!("quiet"));
+                std::panic::resume_unwind(Box::new("a scoped thread failed"));
+            });
+            scope.spawn(|| finished.store(true, std::sync::atomic::Ordering::SeqCst));
+        });
+    }));
+    // The scope ended only after both threads, and then panicked itself.
+    assert!(finished.load(std::sync::atomic::Ordering::SeqCst));
+    let payload = unwound.unwrap_err();
+    assert_eq!(
+        no_silent_failures::panic::message(payload.as_ref()),
+        "a scoped thread panicked"
+    );
+}

@@ -165,3 +165,25 @@ fn under_panic_abort_catch_unwind_catches_nothing() {
     assert_eq!(run.stdout, "", "catch_unwind never returned");
     assert!(run.stderr.contains("a panic in a panic=abort build"));
 }
+
+#[test]
+fn a_rayon_panic_handler_prevents_the_abort_but_only_sees_the_payload() {
+    let (payloads, received) = std::sync::mpsc::channel();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .panic_handler(move |payload| {
+            let _ = payloads.send(no_silent_failures::panic::message(payload.as_ref()));
+        })
+        .build()
+        .unwrap();
+    pool.spawn(|| {
+        let _scope = no_silent_failures::panic::CaptureScope::enter(false);
+        panic!("job 3 failed");
+    });
+    // The process is still here; the handler got the message, and nothing
+    // that says which job it was beyond what the message itself says.
+    assert_eq!(
+        received.recv_timeout(std::time::Duration::from_secs(10)),
+        Ok("job 3 failed".to_owned())
+    );
+}
