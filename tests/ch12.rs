@@ -1,8 +1,6 @@
 //! Chapter 12: traps with no Python counterpart.
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use common::{Ending, line_of, run, run_program};
@@ -144,16 +142,8 @@ fn send_fixed_names_the_undelivered_records_and_the_reason() {
 
 #[test]
 fn under_panic_abort_catch_unwind_catches_nothing() {
-    let source = common::root().join(DIR).join("abort_demo.rs");
-    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ch12-abort-demo");
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let built = Command::new(rustc)
-        .args(["--edition", "2024", "-C", "panic=abort", "-o"])
-        .arg(&binary)
-        .arg(&source)
-        .status()
-        .expect("rustc runs");
-    assert!(built.success());
+    let (compile, binary) = common::rustc(&format!("{DIR}/abort_demo.rs"), &["-C", "panic=abort"]);
+    assert_eq!(compile.code(), Some(0), "{}", compile.stderr);
     let run = run_program(
         &binary,
         &format!("rustc -C panic=abort {DIR}/abort_demo.rs && ./abort_demo"),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Ending, Run, line_of, normalize, root};
+use common::{Ending, Run, line_of, root};
 
 /// The lints the checklist recommends, forced on so that an `#[allow]` in
 /// the source cannot hide a hit.
@@ -209,29 +209,16 @@ fn which_lints_fire_on_the_swallowed_programs() {
 
 #[test]
 fn a_must_use_handle_type_makes_a_forgotten_task_a_warning() {
-    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ch14-must-use");
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let source = "chapters/14-audit-checklist/must_use.rs";
-    let output = Command::new(rustc)
-        .args(["--edition", "2024", "--color", "never", "-o"])
-        .arg(&binary)
-        .arg(source)
-        .current_dir(root())
-        .output()
-        .expect("rustc runs");
-    assert!(output.status.success());
-    let stderr = normalize(&String::from_utf8_lossy(&output.stderr));
+    let (compile, _) = common::rustc(source, &[]);
+    assert_eq!(compile.code(), Some(0));
     let line = line_of(source, "    start(|| 1 + 1);");
-    assert!(stderr.starts_with("warning: unused `TaskHandle` that must be used"));
-    assert!(stderr.contains(&format!("{source}:{line}:5")));
-    let compile = Run {
-        command: format!("rustc --edition 2024 {source}"),
-        ending: Ending::Code(0),
-        stdout: String::new(),
-        stderr,
-        stderr_last_line_only: false,
-        stderr_full: String::new(),
-    };
+    assert!(
+        compile
+            .stderr
+            .starts_with("warning: unused `TaskHandle` that must be used")
+    );
+    assert!(compile.stderr.contains(&format!("{source}:{line}:5")));
     snapshot!("ch14-must-use", compile);
 }
 

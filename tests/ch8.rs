@@ -3,10 +3,8 @@ mod common;
 
 use std::error::Error;
 use std::fmt;
-use std::path::Path;
-use std::process::Command;
 
-use common::{Run, line_of, normalize, run};
+use common::{line_of, run};
 use no_silent_failures::panic::{Location, NON_STRING_PAYLOAD};
 use no_silent_failures::report::ErrorReport;
 use proptest::prelude::*;
@@ -46,26 +44,13 @@ fn fixed_run_brings_back_the_error_and_the_panic_location() {
 
 #[test]
 fn an_error_holding_an_rc_does_not_compile_as_a_thread_result() {
-    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ch8-not-send");
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(rustc)
-        .args(["--edition", "2024", "--color", "never", "-o"])
-        .arg(&binary)
-        .arg(format!("{DIR}/not_send.rs"))
-        .current_dir(common::root())
-        .output()
-        .expect("rustc runs");
-    assert!(!output.status.success(), "it must not compile");
-    let stderr = normalize(&String::from_utf8_lossy(&output.stderr));
-    assert!(stderr.starts_with("error[E0277]: `Rc<String>` cannot be sent between threads safely"));
-    let compile = Run {
-        command: format!("rustc --edition 2024 {DIR}/not_send.rs"),
-        ending: common::Ending::Code(output.status.code().unwrap_or(-1)),
-        stdout: String::new(),
-        stderr,
-        stderr_last_line_only: false,
-        stderr_full: String::new(),
-    };
+    let (compile, _) = common::rustc(&format!("{DIR}/not_send.rs"), &[]);
+    assert_eq!(compile.code(), Some(1), "it must not compile");
+    assert!(
+        compile
+            .stderr
+            .starts_with("error[E0277]: `Rc<String>` cannot be sent between threads safely")
+    );
     snapshot!("ch8-not-send", compile);
 }
 

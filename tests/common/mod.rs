@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -28,30 +28,8 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// How a finished program ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ending {
-    /// `exit(code)` or returning from `main`.
-    Code(i32),
-    /// Killed by this signal number (unix only).
-    Signal(i32),
-}
-
-impl Ending {
-    fn of(status: ExitStatus) -> Self {
-        if let Some(code) = status.code() {
-            return Ending::Code(code);
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::ExitStatusExt;
-            if let Some(signal) = status.signal() {
-                return Ending::Signal(signal);
-            }
-        }
-        unreachable!("a finished process has an exit code or a signal")
-    }
-}
+/// How a finished program ended: the library's own classification.
+pub use no_silent_failures::process::Exit as Ending;
 
 /// One finished run of an example, already normalised.
 #[derive(Debug)]
@@ -80,6 +58,7 @@ impl Run {
     /// can still read [`Run::stderr_full`].
     pub fn without_stderr(mut self) -> Self {
         self.stderr = "(not shown: several processes write to it in no fixed order)\n".to_owned();
+        self.stderr_last_line_only = false;
         self
     }
 
@@ -87,10 +66,10 @@ impl Run {
     pub fn render(&self) -> String {
         let ending = match self.ending {
             Ending::Code(code) => format!("exit status: {code}"),
-            Ending::Signal(signal) => format!("killed by signal {signal}{}", signal_name(signal)),
+            // "killed by signal 6 (SIGABRT)"
+            signal => signal.to_string(),
         };
-        let stderr_heading = if self.stderr_last_line_only && !self.stderr.starts_with("(not shown")
-        {
+        let stderr_heading = if self.stderr_last_line_only {
             "--- stderr (last line)"
         } else {
             "--- stderr"
@@ -101,16 +80,6 @@ impl Run {
             with_final_newline(&self.stdout),
             with_final_newline(&self.stderr),
         )
-    }
-}
-
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        6 => " (SIGABRT)",
-        9 => " (SIGKILL)",
-        11 => " (SIGSEGV)",
-        15 => " (SIGTERM)",
-        _ => "",
     }
 }
 
@@ -228,6 +197,37 @@ fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -
         stderr_full: String::new(),
     };
     (run, run_id)
+}
+
+/// Compiles `source` (a path relative to the root) with `rustc` and
+/// `flags`, and returns the compile as a [`Run`] (the compiler's messages
+/// on stderr, normalised) with the path of the binary it wrote, if any.
+pub fn rustc(source: &str, flags: &[&str]) -> (Run, PathBuf) {
+    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join(source.replace('/', "-"));
+    let compiler = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(compiler)
+        .args(["--edition", "2024", "--color", "never"])
+        .args(flags)
+        .arg("-o")
+        .arg(&binary)
+        .arg(source)
+        .current_dir(root())
+        .output()
+        .expect("rustc runs");
+    let mut shown = String::from("rustc --edition 2024");
+    for flag in flags {
+        shown.push(' ');
+        shown.push_str(flag);
+    }
+    let compile = Run {
+        command: format!("{shown} {source}"),
+        ending: Ending::of(output.status),
+        stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
+        stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
+        stderr_last_line_only: false,
+        stderr_full: String::new(),
+    };
+    (compile, binary)
 }
 
 /// Runs `python3 SCRIPT` (a path relative to the root), or returns `None`
