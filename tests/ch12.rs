@@ -177,3 +177,13 @@ fn a_rayon_panic_handler_prevents_the_abort_but_only_sees_the_payload() {
         Ok("job 3 failed".to_owned())
     );
 }
+
+#[test]
+fn a_successful_send_on_a_buffered_channel_means_queued_not_handled() {
+    let (records, received) = std::sync::mpsc::channel::<&str>();
+    // The receiver is alive, so the send succeeds: the record is queued...
+    assert!(records.send("id=1").is_ok());
+    // ...and dropped unread with the receiver. Only the next send can tell.
+    drop(received);
+    assert!(records.send("id=2").is_err());
+}
