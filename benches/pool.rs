@@ -61,6 +61,15 @@ fn main() {
     let config = Config::new("square").workers(WORKERS).chunk_size(chunk);
     let mut pool = ProcessPool::new(config).expect("this program's path");
     pool.run::<u64, u64>(vec![1, 2]); // start the workers
+    if let Ok(n) = std::env::var("SCRATCH_LOOP") {
+        let n: usize = n.parse().unwrap();
+        let t = timed(n, || {
+            let outcomes = pool.run::<u64, u64>(inputs.clone());
+            assert!(outcomes.iter().all(|o| o.is_ok()));
+        });
+        println!("scratch median {t:?}");
+        return;
+    }
 
     let pool_time = timed(ROUNDS, || {
         let outcomes = pool.run::<u64, u64>(inputs.clone());

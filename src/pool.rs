@@ -33,12 +33,20 @@
 //!
 //! # How tasks travel
 //!
-//! The parent writes *chunks* of tasks to a worker's stdin, one JSON line
-//! each. The worker runs them one after another and sends results back as
-//! frames on its stdout ([`crate::worker::send`]), batching several results
-//! per frame for throughput. It sends a batch when its chunk is done, and
-//! whenever [`Config::flush_interval`] has passed since the last one, so the
-//! parent sees progress even from a slow chunk.
+//! The parent writes *chunks* of tasks to a worker's stdin. The worker runs
+//! them one after another and sends results back as frames on its stdout,
+//! batching several results per frame for throughput. It sends a batch when
+//! its chunk is done, and whenever [`Config::flush_interval`] has passed
+//! since the last one, so the parent sees progress even from a slow chunk.
+//!
+//! Tasks and results travel in [postcard], a compact binary serde format:
+//! a few bytes and nanoseconds per tiny task. Like every format that does
+//! not describe itself, it cannot carry types that need
+//! `deserialize_any`: `serde_json::Value`, `#[serde(untagged)]` enums,
+//! `#[serde(flatten)]` fields. Use plain derived types for inputs and
+//! results. Results are framed like chapter 7's, behind a marker, so a
+//! task's own prints cannot corrupt them; unlike chapter 7's, the frame
+//! carries its length and any bytes.
 //!
 //! # Failures inside a chunk
 //!
@@ -56,10 +64,17 @@
 //! Tasks must not read stdin: it carries the worker's tasks. What they print
 //! on stdout or stderr is harmless: it is not a frame, and is set aside.
 
+mod wire;
+
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::error::Error;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Stdio};
+use std::fmt::Display;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Write};
+use std::ops::Range;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -73,6 +88,7 @@ use crate::panic::CaptureScope;
 use crate::process::{Death, Exit, tail};
 use crate::report::ErrorReport;
 use crate::worker;
+use wire::{Frame, RESULT_MARKER};
 
 /// The environment variable that tells a worker its flush interval, in
 /// microseconds.
@@ -155,17 +171,15 @@ impl Config {
 /// What the pool settles for each task.
 type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
 
-/// One result as a worker sends it: the task's id and its result.
-type Sent<T> = (u64, Result<T, ErrorReport>);
 
 /// Runs in a worker: reads chunks of tasks from stdin, runs `task` on each,
 /// and sends the results home, until stdin closes. A panic in `task` is
 /// caught and sent as an [`ErrorReport`] of kind `"panic"`; a returned
 /// error is sent as its report; a result that cannot be serialized is sent
-/// as a report saying so.
+/// as a report of kind `"serialization"`.
 ///
 /// Returns when the parent closes stdin. Exits the process with status 65
-/// if a line on stdin is not a chunk of this task's inputs.
+/// if what arrives on stdin is not a chunk of this task's inputs.
 pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
 where
     I: DeserializeOwned,
@@ -176,66 +190,82 @@ where
         .ok()
         .and_then(|us| us.parse().ok())
         .map_or(Duration::from_millis(20), Duration::from_micros);
+    let mut results = match Results::new() {
+        Ok(results) => results,
+        Err(error) => {
+            eprintln!("pool worker: cannot write to stdout: {error}");
+            std::process::exit(70);
+        }
+    };
     let scope = CaptureScope::enter(false);
-    let mut batch = Batch::default();
-    let mut last_flush = Instant::now();
-    for line in io::stdin().lock().lines() {
-        let Ok(line) = line else { return };
-        // (exact, tasks): in exact mode, each result is sent at once.
-        let (exact, chunk): (bool, Vec<(u64, I)>) = match serde_json::from_str(&line) {
-            Ok(chunk) => chunk,
-            Err(error) => {
-                eprintln!("pool worker: not a chunk of tasks: {error}");
-                std::process::exit(65);
+    let flush_due = ticker(flush_every);
+    let mut stdin = io::stdin().lock();
+    while let Ok(Some(chunk)) = wire::read_frame(&mut stdin, b"") {
+        // In exact mode, each result is sent at once.
+        let exact = chunk.flags & wire::EXACT != 0;
+        let mut inputs = chunk.items();
+        while let Some(input) = inputs.next::<I>() {
+            let input = input.unwrap_or_else(|error| not_a_chunk(error));
+            match scope.catch(|| task(input)) {
+                Ok(Ok(value)) => results.frame.push_result::<T>(Ok(&value)),
+                Ok(Err(error)) => results
+                    .frame
+                    .push_result::<T>(Err(&ErrorReport::from_error(&error))),
+                Err(panic) => results
+                    .frame
+                    .push_result::<T>(Err(&ErrorReport::from_panic(&panic))),
             }
-        };
-        for (id, input) in chunk {
-            let result: Result<T, ErrorReport> = match scope.catch(|| task(input)) {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => Err(ErrorReport::from_error(&error)),
-                Err(panic) => Err(ErrorReport::from_panic(&panic)),
-            };
-            batch.push(id, &result);
-            if exact || last_flush.elapsed() >= flush_every {
-                batch.send();
-                last_flush = Instant::now();
+            // Reading a flag, not the clock: cheaper than a tiny task.
+            if exact || flush_due.load(Ordering::Relaxed) {
+                flush_due.store(false, Ordering::Relaxed);
+                results.send();
             }
         }
-        batch.send();
-        last_flush = Instant::now();
+        if let Err(error) = inputs.finish() {
+            not_a_chunk(error);
+        }
+        results.send();
     }
 }
 
-/// A frame of results being built: the marker, then a JSON array.
-#[derive(Default)]
-struct Batch {
-    frame: Vec<u8>,
+/// A flag that a thread of its own raises every `interval`.
+fn ticker(interval: Duration) -> Arc<AtomicBool> {
+    let due = Arc::new(AtomicBool::new(false));
+    let raise = Arc::clone(&due);
+    // Not synchronisation: a metronome. It ends with the process.
+    thread::spawn(move || {
+        loop {
+            thread::sleep(interval);
+            raise.store(true, Ordering::Relaxed);
+        }
+    });
+    due
 }
 
-impl Batch {
-    fn push<T: Serialize>(&mut self, id: u64, result: &Result<T, ErrorReport>) {
-        if self.frame.is_empty() {
-            self.frame
-                .extend_from_slice(worker::FRAME_MARKER.as_bytes());
-            self.frame.push(b'[');
-        } else {
-            self.frame.push(b',');
-        }
-        let start = self.frame.len();
-        if let Err(error) = serde_json::to_writer(&mut self.frame, &(id, result)) {
-            // A value serde cannot write becomes an error for this task,
-            // not a torn frame.
-            self.frame.truncate(start);
-            let report = ErrorReport {
-                kind: "serialization".to_owned(),
-                message: format!("the result could not be serialized: {error}"),
-                causes: Vec::new(),
-                location: None,
-                backtrace: None,
-            };
-            serde_json::to_writer(&mut self.frame, &(id, Err::<(), _>(report)))
-                .expect("a report of strings serializes");
-        }
+fn not_a_chunk(error: impl Display) -> ! {
+    eprintln!("pool worker: not a chunk of tasks: {error}");
+    std::process::exit(65);
+}
+
+/// A worker's results on their way home: a frame being filled, and the
+/// worker's stdout.
+struct Results {
+    frame: Frame,
+    /// Stdout without Rust's line buffering, so that a frame leaves in one
+    /// write, whatever newlines its bytes contain.
+    stdout: File,
+}
+
+impl Results {
+    fn new() -> io::Result<Self> {
+        #[cfg(unix)]
+        let stdout = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned()?;
+        #[cfg(windows)]
+        let stdout = std::os::windows::io::AsHandle::as_handle(&io::stdout()).try_clone_to_owned()?;
+        Ok(Results {
+            frame: Frame::new(RESULT_MARKER, 0),
+            stdout: File::from(stdout),
+        })
     }
 
     /// Sends the frame, if it holds anything.
@@ -243,24 +273,20 @@ impl Batch {
         if self.frame.is_empty() {
             return;
         }
-        self.frame.extend_from_slice(b"]\n");
-        let mut stdout = io::stdout().lock();
-        if stdout
-            .write_all(&self.frame)
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
+        // Holding stdout's lock keeps a task's other threads from printing
+        // into the middle of the frame.
+        let _printing = io::stdout().lock();
+        if self.frame.send(&mut self.stdout).is_err() {
             // The parent is gone: nobody is waiting for anything.
             std::process::exit(0);
         }
-        self.frame.clear();
     }
 }
 
 /// What a worker's reader threads tell the pool.
 enum Event {
-    /// A frame of results.
-    Frame(String),
+    /// A frame of results, decoded by the run's [`Decode`] function.
+    Frame(Box<dyn Any + Send>),
     /// The worker closed its stdout: it has exited, or is exiting.
     Closed,
 }
@@ -268,7 +294,9 @@ enum Event {
 /// One running worker.
 struct Worker {
     child: Child,
-    stdin: Option<ChildStdin>,
+    /// Chunks for the thread that writes them to the worker's stdin, so
+    /// that a worker too busy to read never blocks the pool.
+    chunks: Option<mpsc::Sender<Vec<u8>>>,
     /// Ids of the tasks sent and not yet answered, in the order it runs them.
     in_flight: VecDeque<u64>,
     /// Whether it runs its chunk in exact mode; it then gets no other
@@ -277,19 +305,32 @@ struct Worker {
     /// When it last showed progress (was given a chunk, or sent a frame).
     last_progress: Instant,
     stderr_kept: Arc<Mutex<VecDeque<u8>>>,
-    readers: Vec<JoinHandle<()>>,
+    /// The threads that write its stdin and read its stdout and stderr.
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl Worker {
+    /// Adds a line of the pool's own to what its death report shows.
+    fn note(&mut self, line: &str) {
+        let mut kept = self
+            .stderr_kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.extend(line.as_bytes());
+        kept.push_back(b'\n');
+    }
+
     /// Kills the worker if it still runs, reaps it, and says how it ended.
     fn end(mut self, kill: bool) -> Death {
-        drop(self.stdin.take());
+        // Closing the channel closes stdin: a worker waiting for its next
+        // chunk exits.
+        drop(self.chunks.take());
         if kill {
             let _ = self.child.kill();
         }
         let exit = self.child.wait().map(Exit::of).unwrap_or(Exit::Code(-1));
-        for reader in self.readers.drain(..) {
-            let _ = reader.join();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
         }
         let kept = self
             .stderr_kept
@@ -313,6 +354,9 @@ pub struct ProcessPool {
     next_worker: u64,
     events: mpsc::Sender<(u64, Event)>,
     received: mpsc::Receiver<(u64, Event)>,
+    /// How the reader threads decode frames for the current run: they
+    /// decode while the pool settles, and the pool's thread has enough to do.
+    decode: Arc<Mutex<Decode>>,
 }
 
 impl ProcessPool {
@@ -332,6 +376,7 @@ impl ProcessPool {
             next_worker: 0,
             events,
             received,
+            decode: Arc::new(Mutex::new(decode::<()>)),
         })
     }
 
@@ -345,7 +390,7 @@ impl ProcessPool {
     pub fn run<I, T>(&mut self, inputs: Vec<I>) -> Vec<Outcome<I, T, Box<ErrorReport>>>
     where
         I: Serialize,
-        T: DeserializeOwned,
+        T: DeserializeOwned + Send + 'static,
     {
         self.run_with_progress(inputs, |_, _| {})
     }
@@ -355,37 +400,41 @@ impl ProcessPool {
     pub fn run_with_progress<I, T>(
         &mut self,
         inputs: Vec<I>,
-        mut progress: impl FnMut(usize, &Settled<T>),
+        progress: impl FnMut(usize, &Settled<T>),
     ) -> Vec<Outcome<I, T, Box<ErrorReport>>>
     where
         I: Serialize,
-        T: DeserializeOwned,
+        T: DeserializeOwned + Send + 'static,
     {
-        let count = inputs.len();
-        // Serialized once: a task may be sent more than once.
-        let encoded: Vec<String> = inputs
+        // A run abandoned by a panic (in `progress`, say) leaves workers
+        // busy with its tasks; their results belong to nobody now.
+        let abandoned: Vec<u64> = self
+            .workers
             .iter()
-            .map(|input| serde_json::to_string(input).expect("inputs serialize"))
+            .filter(|(_, w)| !w.in_flight.is_empty())
+            .map(|(&id, _)| id)
             .collect();
-        let mut results: Vec<Option<Settled<T>>> = (0..count).map(|_| None).collect();
-        let mut settled = 0;
-        // (task, exact): a task queued again after a failure runs in exact mode.
-        let mut pending: VecDeque<(u64, bool)> = (0..count as u64).map(|id| (id, false)).collect();
-
-        let mut settle = |results: &mut Vec<Option<Settled<T>>>,
-                          settled: &mut usize,
-                          id: u64,
-                          result: Settled<T>| {
-            let slot = &mut results[id as usize];
-            if slot.is_none() {
-                progress(id as usize, &result);
-                *slot = Some(result);
-                *settled += 1;
-            }
+        for id in abandoned {
+            self.workers.remove(&id).expect("listed above").end(true);
+        }
+        *self
+            .decode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = decode::<T>;
+        let mut queue = Queue {
+            again: VecDeque::new(),
+            next_fresh: 0,
+            count: inputs.len() as u64,
         };
+        // The workers start on their first chunks while the ledger is laid
+        // out.
+        let unsendable = self.dispatch(&mut queue, |task| &inputs[task as usize]);
+        let mut ledger = Ledger::new(inputs, progress);
+        ledger.settle_unsendable(unsendable);
 
-        while settled < count {
-            self.dispatch(&mut pending, &encoded);
+        while !ledger.is_complete() {
+            let unsendable = self.dispatch(&mut queue, |task| &ledger.outcomes[task as usize].input);
+            ledger.settle_unsendable(unsendable);
             let deadline = self
                 .workers
                 .values()
@@ -402,34 +451,39 @@ impl ProcessPool {
                     .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
             };
             match event {
-                Ok((id, Event::Frame(json))) => {
+                Ok((id, Event::Frame(frame))) => {
                     let Some(worker) = self.workers.get_mut(&id) else {
                         continue; // from a worker already ended
                     };
                     worker.last_progress = Instant::now();
-                    let Ok(batch) = serde_json::from_str::<Vec<Sent<T>>>(&json) else {
-                        continue; // torn by a dying worker: its death follows
+                    let Ok(frame) = frame.downcast::<Decoded<T>>() else {
+                        unreachable!("frames are decoded for the running task's result type")
                     };
-                    for (task, result) in batch {
-                        // Results come in the order the worker runs them.
-                        if worker.in_flight.front() == Some(&task) {
-                            worker.in_flight.pop_front();
-                        } else {
-                            worker.in_flight.retain(|&t| t != task);
+                    let mut misfit = frame.misfit;
+                    for result in frame.results {
+                        // Results come in the order the worker was sent
+                        // the tasks.
+                        let Some(task) = worker.in_flight.pop_front() else {
+                            misfit = true;
+                            break;
+                        };
+                        ledger.settle(task, result.map_err(failure_of));
+                    }
+                    if misfit {
+                        // Not this run's result type: the worker's role
+                        // serves another task function. Ending the worker
+                        // fails its tasks, with this on record.
+                        let mut worker = self.workers.remove(&id).expect("found above");
+                        worker.note(&format!(
+                            "pool: a result from this worker is not a {}",
+                            std::any::type_name::<T>()
+                        ));
+                        let unfinished: Vec<u64> = worker.in_flight.drain(..).collect();
+                        let death = worker.end(true);
+                        for task in unfinished {
+                            let death = Box::new(death.clone());
+                            ledger.settle(task, Err(Failure::Died(death)));
                         }
-                        let result = result.map_err(|report| {
-                            if report.kind == "panic" {
-                                Failure::Panicked(Box::new(crate::panic::Panic {
-                                    message: report.message,
-                                    location: report.location,
-                                    thread: None,
-                                    backtrace: report.backtrace,
-                                }))
-                            } else {
-                                Failure::Returned(Box::new(report))
-                            }
-                        });
-                        settle(&mut results, &mut settled, task, result);
                     }
                 }
                 Ok((id, Event::Closed)) => {
@@ -437,13 +491,9 @@ impl ProcessPool {
                         let unfinished: Vec<u64> = worker.in_flight.iter().copied().collect();
                         let exact = worker.exact;
                         let death = worker.end(false);
-                        blame(unfinished, exact, &mut pending, |task| {
-                            settle(
-                                &mut results,
-                                &mut settled,
-                                task,
-                                Err(Failure::Died(Box::new(death.clone()))),
-                            )
+                        blame(unfinished, exact, &mut queue, |task| {
+                            let death = Box::new(death.clone());
+                            ledger.settle(task, Err(Failure::Died(death)));
                         });
                     }
                 }
@@ -463,13 +513,8 @@ impl ProcessPool {
                         let exact = worker.exact;
                         worker.end(true);
                         let timeout = self.config.timeout;
-                        blame(unfinished, exact, &mut pending, |task| {
-                            settle(
-                                &mut results,
-                                &mut settled,
-                                task,
-                                Err(Failure::TimedOut(timeout)),
-                            )
+                        blame(unfinished, exact, &mut queue, |task| {
+                            ledger.settle(task, Err(Failure::TimedOut(timeout)));
                         });
                     }
                 }
@@ -478,14 +523,19 @@ impl ProcessPool {
                 }
             }
         }
-
-        // The loop above ends only when every input is settled.
-        crate::outcome::pair(inputs, results)
+        ledger.outcomes
     }
 
-    /// Starts workers as needed and gives every idle one a chunk.
-    fn dispatch(&mut self, pending: &mut VecDeque<(u64, bool)>, encoded: &[String]) {
-        while !pending.is_empty() && self.workers.len() < self.config.workers {
+    /// Starts workers as needed and gives every hungry one a chunk, with
+    /// each task's input found by `input`. Returns the tasks whose inputs
+    /// could not be serialized, with why.
+    fn dispatch<'a, I: Serialize + 'a>(
+        &mut self,
+        queue: &mut Queue,
+        input: impl Fn(u64) -> &'a I,
+    ) -> Vec<(u64, ErrorReport)> {
+        let mut unsendable = Vec::new();
+        while !queue.is_empty() && self.workers.len() < self.config.workers {
             match self.spawn() {
                 Ok(()) => {}
                 Err(error) => panic!("cannot start a pool worker: {error}"),
@@ -507,35 +557,33 @@ impl ProcessPool {
         for id in hungry {
             let worker = self.workers.get_mut(&id).expect("listed above");
             let idle = worker.in_flight.is_empty();
-            let Some(&(_, exact)) = pending.front() else {
-                return;
+            let Some(exact) = queue.next_is_exact() else {
+                break;
             };
             if exact && !idle {
                 continue;
             }
-            let mut chunk = Vec::new();
-            while chunk.len() < chunk_size {
-                match pending.front() {
-                    Some(&(task, mode)) if mode == exact => {
-                        chunk.push(task);
-                        pending.pop_front();
-                    }
-                    _ => break,
+            let mut frame = Frame::new(b"", if exact { wire::EXACT } else { 0 });
+            // A task is serialized each time it is sent: its input may be
+            // sent again, and stays in the ledger meanwhile.
+            let mut send = |task: u64| match frame.push(input(task)) {
+                Ok(()) => worker.in_flight.push_back(task),
+                Err(error) => {
+                    unsendable.push((task, ErrorReport::serialization("the input", error)));
                 }
-            }
-            let mut line = String::with_capacity(chunk.len() * 16 + 8);
-            line.push_str(if exact { "[true,[" } else { "[false,[" });
-            for (n, &task) in chunk.iter().enumerate() {
-                if n > 0 {
-                    line.push(',');
+            };
+            let mut room = chunk_size;
+            while let Some(&(task, mode)) = queue.again.front() {
+                if mode != exact || room == 0 {
+                    break;
                 }
-                line.push('[');
-                line.push_str(&task.to_string());
-                line.push(',');
-                line.push_str(&encoded[task as usize]);
-                line.push(']');
+                send(task);
+                queue.again.pop_front();
+                room -= 1;
             }
-            line.push_str("]]\n");
+            if !exact && room > 0 && queue.again.is_empty() {
+                queue.take_fresh(room).for_each(send);
+            }
             if idle {
                 worker.exact = exact;
                 worker.last_progress = Instant::now();
@@ -546,15 +594,14 @@ impl ProcessPool {
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .clear();
             }
-            worker.in_flight.extend(chunk);
-            // A write that fails means the worker is gone; its Closed event
-            // is on its way, and will requeue or blame these tasks.
-            if let Some(stdin) = worker.stdin.as_mut() {
-                let _ = stdin
-                    .write_all(line.as_bytes())
-                    .and_then(|()| stdin.flush());
+            // A chunk that cannot be written means the worker is gone; its
+            // Closed event is on its way, and will requeue or blame these
+            // tasks.
+            if let Some(chunks) = &worker.chunks {
+                let _ = chunks.send(frame.finish());
             }
         }
+        unsendable
     }
 
     fn spawn(&mut self) -> io::Result<()> {
@@ -578,14 +625,27 @@ impl ProcessPool {
         let id = self.next_worker;
         self.next_worker += 1;
 
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let (chunks, to_write) = mpsc::channel::<Vec<u8>>();
+        let writer = thread::spawn(move || {
+            for chunk in to_write {
+                if stdin.write_all(&chunk).is_err() {
+                    return; // the worker is gone
+                }
+            }
+        });
+
         let stdout = child.stdout.take().expect("piped stdout");
         let events = self.events.clone();
+        let decode = Arc::clone(&self.decode);
         let frames = thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut noise = Vec::new();
-            while let Ok(Some(frame)) = worker::read_frame(&mut reader, &mut noise) {
-                noise.clear(); // a task's own prints: not results
-                if events.send((id, Event::Frame(frame))).is_err() {
+            let mut reader = BufReader::with_capacity(64 * 1024, stdout);
+            // Bytes between frames are a task's own prints: skipped.
+            while let Ok(Some(frame)) = wire::read_frame(&mut reader, RESULT_MARKER) {
+                let decode = *decode
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if events.send((id, Event::Frame(decode(frame)))).is_err() {
                     return;
                 }
             }
@@ -597,20 +657,141 @@ impl ProcessPool {
         let kept = Arc::clone(&stderr_kept);
         let errors = thread::spawn(move || keep_tail(stderr, &kept));
 
-        let stdin = child.stdin.take();
         self.workers.insert(
             id,
             Worker {
                 child,
-                stdin,
+                chunks: Some(chunks),
                 in_flight: VecDeque::new(),
                 exact: false,
                 last_progress: Instant::now(),
                 stderr_kept,
-                readers: vec![frames, errors],
+                threads: vec![writer, frames, errors],
             },
         );
         Ok(())
+    }
+}
+
+/// Decodes a frame of results in a reader thread, into a [`Decoded`].
+type Decode = fn(wire::Received) -> Box<dyn Any + Send>;
+
+/// A frame of results, decoded.
+struct Decoded<T> {
+    results: Vec<Result<T, Box<ErrorReport>>>,
+    /// Whether the frame held something else than results of type `T`
+    /// (the results before that point are kept).
+    misfit: bool,
+}
+
+fn decode<T: DeserializeOwned + Send + 'static>(frame: wire::Received) -> Box<dyn Any + Send> {
+    let mut items = frame.items();
+    let mut results = Vec::with_capacity(frame.count());
+    let mut misfit = false;
+    while let Some(result) = items.next_result::<T>() {
+        match result {
+            Ok(result) => results.push(result),
+            Err(_) => {
+                misfit = true;
+                break;
+            }
+        }
+    }
+    misfit |= items.finish().is_err();
+    Box::new(Decoded { results, misfit })
+}
+
+/// The failure for a report that came home from a worker.
+fn failure_of(report: Box<ErrorReport>) -> Failure<Box<ErrorReport>> {
+    if report.kind == "panic" {
+        let report = *report;
+        Failure::Panicked(Box::new(crate::panic::Panic {
+            message: report.message,
+            location: report.location,
+            thread: None,
+            backtrace: report.backtrace,
+        }))
+    } else {
+        Failure::Returned(report)
+    }
+}
+
+/// The tasks of a run that wait for a worker: those queued again after a
+/// failure, then the fresh ones, in input order.
+struct Queue {
+    /// (task, exact): a task queued again after a failure runs in exact mode.
+    again: VecDeque<(u64, bool)>,
+    next_fresh: u64,
+    count: u64,
+}
+
+impl Queue {
+    fn is_empty(&self) -> bool {
+        self.again.is_empty() && self.next_fresh == self.count
+    }
+
+    /// Whether the next task runs in exact mode; `None` when none waits.
+    fn next_is_exact(&self) -> Option<bool> {
+        match self.again.front() {
+            Some(&(_, exact)) => Some(exact),
+            None => (self.next_fresh < self.count).then_some(false),
+        }
+    }
+
+    /// Takes up to `most` fresh tasks.
+    fn take_fresh(&mut self, most: usize) -> Range<u64> {
+        let start = self.next_fresh;
+        self.next_fresh = (start + most as u64).min(self.count);
+        start..self.next_fresh
+    }
+}
+
+/// A run's outcomes, filled in as tasks settle; the first result for a
+/// task is the one that counts, and is reported to `progress`.
+struct Ledger<I, T, P> {
+    outcomes: Vec<Outcome<I, T, Box<ErrorReport>>>,
+    settled: Vec<bool>,
+    unsettled: usize,
+    progress: P,
+}
+
+impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
+    fn new(inputs: Vec<I>, progress: P) -> Self {
+        let count = inputs.len();
+        Ledger {
+            // A placeholder, replaced by each task's real result.
+            outcomes: inputs
+                .into_iter()
+                .map(|input| Outcome {
+                    input,
+                    result: Err(Failure::Cancelled),
+                })
+                .collect(),
+            settled: vec![false; count],
+            unsettled: count,
+            progress,
+        }
+    }
+
+    fn is_complete(&self) -> bool {
+        self.unsettled == 0
+    }
+
+    fn settle(&mut self, task: u64, result: Settled<T>) {
+        let task = task as usize;
+        if !std::mem::replace(&mut self.settled[task], true) {
+            let slot = &mut self.outcomes[task].result;
+            *slot = result;
+            (self.progress)(task, slot);
+            self.unsettled -= 1;
+        }
+    }
+
+    /// Settles the tasks whose inputs could not be serialized.
+    fn settle_unsendable(&mut self, unsendable: Vec<(u64, ErrorReport)>) {
+        for (task, report) in unsendable {
+            self.settle(task, Err(Failure::Returned(Box::new(report))));
+        }
     }
 }
 
@@ -625,7 +806,7 @@ impl ProcessPool {
 fn blame(
     unfinished: Vec<u64>,
     exact: bool,
-    pending: &mut VecDeque<(u64, bool)>,
+    queue: &mut Queue,
     mut fail: impl FnMut(u64),
 ) {
     match (exact, unfinished.as_slice()) {
@@ -633,13 +814,13 @@ fn blame(
         (true, [first, never_started @ ..]) => {
             fail(*first);
             for &task in never_started.iter().rev() {
-                pending.push_front((task, false));
+                queue.again.push_front((task, false));
             }
         }
         (false, [task]) => fail(*task),
         (false, tasks) => {
             for &task in tasks.iter().rev() {
-                pending.push_front((task, true));
+                queue.again.push_front((task, true));
             }
         }
     }

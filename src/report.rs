@@ -40,6 +40,17 @@ pub struct ErrorReport {
 }
 
 impl ErrorReport {
+    /// A report for `what`, which serde could not write.
+    pub(crate) fn serialization(what: &str, error: impl fmt::Display) -> Self {
+        ErrorReport {
+            kind: "serialization".to_owned(),
+            message: format!("{what} could not be serialized: {error}"),
+            causes: Vec::new(),
+            location: None,
+            backtrace: None,
+        }
+    }
+
     /// A report of `error` and its whole `source()` chain.
     pub fn from_error<E: Error + 'static>(error: &E) -> Self {
         let mut report = Self::from_dyn_error(error);
