@@ -680,7 +680,7 @@ type Decode = fn(wire::Received) -> Box<dyn Any + Send>;
 struct Decoded<T> {
     results: Vec<Result<T, Box<ErrorReport>>>,
     /// Whether the frame held something else than results of type `T`
-    /// (the results before that point are kept).
+    /// (`results` is then empty).
     misfit: bool,
 }
 
@@ -698,6 +698,11 @@ fn decode<T: DeserializeOwned + Send + 'static>(frame: wire::Received) -> Box<dy
         }
     }
     misfit |= items.finish().is_err();
+    if misfit {
+        // Bytes of another type can decode as wrong values before they
+        // fail to decode: none of the frame's results can be trusted.
+        results.clear();
+    }
     Box::new(Decoded { results, misfit })
 }
 

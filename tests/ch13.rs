@@ -4,6 +4,7 @@ mod common;
 use std::time::Duration;
 
 use common::{example_binary, line_of, run};
+use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{Config, ProcessPool};
 
 const TASKS: &str = "chapters/13-capstone-process-pool/tasks.rs";
@@ -106,6 +107,69 @@ fn progress_is_reported_once_per_input() {
     seen.sort_unstable();
     assert_eq!(seen, (0..20).collect::<Vec<_>>());
     assert_eq!(outcomes[19].value().map(String::as_str), Some("361"));
+}
+
+/// An input that serde refuses to write when it says "unsendable".
+struct Picky(&'static str);
+
+impl serde::Serialize for Picky {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            "unsendable" => Err(serde::ser::Error::custom("this one stays home")),
+            task => serializer.serialize_str(task),
+        }
+    }
+}
+
+#[test]
+fn an_input_that_cannot_be_serialized_fails_alone() {
+    let mut pool = pool(Duration::from_secs(10));
+    let inputs = vec![Picky("square 2"), Picky("unsendable"), Picky("square 3")];
+    let outcomes = pool.run::<Picky, String>(inputs);
+    assert_eq!(outcomes[0].value().map(String::as_str), Some("4"));
+    assert_eq!(
+        outcomes[1].failure().map(ToString::to_string).as_deref(),
+        Some("returned an error: the input could not be serialized: this one stays home")
+    );
+    assert_eq!(outcomes[2].value().map(String::as_str), Some("9"));
+}
+
+#[test]
+fn results_of_another_type_fail_their_tasks_instead_of_decoding_as_garbage() {
+    let mut pool = pool(Duration::from_secs(10));
+    let inputs: Vec<String> = vec!["square 2".into(), "square 3".into()];
+    // The workers answer with strings; this run expects numbers.
+    let outcomes = pool.run::<String, u64>(inputs);
+    for outcome in &outcomes {
+        let Err(Failure::Died(death)) = &outcome.result else {
+            panic!("{:?} should have failed, got {:?}", outcome.input, outcome.result);
+        };
+        assert!(
+            death.stderr_tail.contains("a result from this worker is not a u64"),
+            "{}",
+            death.stderr_tail
+        );
+    }
+    // The pool carries on with the right type.
+    let again = pool.run::<String, String>(vec!["square 5".into()]);
+    assert_eq!(again[0].value().map(String::as_str), Some("25"));
+}
+
+#[test]
+fn a_run_abandoned_by_a_panic_leaves_the_pool_usable() {
+    let mut pool = pool(Duration::from_secs(10));
+    let inputs: Vec<String> = (0..50).map(|n| format!("square {n}")).collect();
+    let abandoned = no_silent_failures::panic::catch(|| {
+        pool.run_with_progress::<String, String>(inputs.clone(), |index, _| {
+            assert!(index > 1000, "the caller's progress callback fails");
+        })
+    });
+    assert!(abandoned.is_err());
+    // The next run gets its own results, none left over from the last.
+    let outcomes = pool.run::<String, String>(inputs);
+    let values: Vec<&str> = outcomes.iter().filter_map(|o| o.value().map(String::as_str)).collect();
+    let squares: Vec<String> = (0..50u32).map(|n| (n * n).to_string()).collect();
+    assert_eq!(values, squares);
 }
 
 #[test]

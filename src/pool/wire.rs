@@ -64,15 +64,24 @@ impl Frame {
     }
 
     /// Appends one item. An item that cannot be serialized leaves the
-    /// frame as it was.
-    pub(super) fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> postcard::Result<()> {
+    /// frame as it was, and the error says why.
+    pub(super) fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> Result<(), String> {
         let start = self.bytes.len();
-        let result = postcard::serialize_with_flavor(item, Append(&mut self.bytes));
-        match result {
-            Ok(()) => self.count += 1,
-            Err(_) => self.bytes.truncate(start),
+        match postcard::serialize_with_flavor(item, Append(&mut self.bytes)) {
+            Ok(()) => {
+                self.count += 1;
+                Ok(())
+            }
+            Err(error) => {
+                self.bytes.truncate(start);
+                // postcard drops the message of an error raised by the
+                // value's own `Serialize`; serde_json keeps it.
+                Err(match (error, serde_json::to_vec(item)) {
+                    (postcard::Error::SerdeSerCustom, Err(json)) => json.to_string(),
+                    (error, _) => error.to_string(),
+                })
+            }
         }
-        result
     }
 
     /// Appends a task's result: a value, or the report of why there is
