@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --bench pool
 //!     CHUNK=5000 cargo bench --bench pool    # another chunk size (default 1000)
+//!     ROUNDS=31 cargo bench --bench pool     # more rounds per median (default 11)
 //!     BENCH_SKIP_PYTHON=1 cargo bench --bench pool   # the Rust side only
 //!
 //! Prints medians and ratios; asserts nothing about time. Needs `python3`
@@ -21,7 +22,6 @@ include!("../chapters/shared/kill_self.rs");
 
 const TASKS: u64 = 100_000;
 const WORKERS: usize = 2;
-const ROUNDS: usize = 5;
 /// The input that makes a task kill its own worker.
 const KILL: u64 = u64::MAX;
 
@@ -58,25 +58,18 @@ fn main() {
     let inputs: Vec<u64> = (0..TASKS).collect();
     let chunk: usize =
         std::env::var("CHUNK").map_or(1000, |c| c.parse().expect("CHUNK is a number"));
+    let rounds: usize =
+        std::env::var("ROUNDS").map_or(11, |r| r.parse().expect("ROUNDS is a number"));
     let config = Config::new("square").workers(WORKERS).chunk_size(chunk);
     let mut pool = ProcessPool::new(config).expect("this program's path");
     pool.run::<u64, u64>(vec![1, 2]); // start the workers
-    if let Ok(n) = std::env::var("SCRATCH_LOOP") {
-        let n: usize = n.parse().unwrap();
-        let t = timed(n, || {
-            let outcomes = pool.run::<u64, u64>(inputs.clone());
-            assert!(outcomes.iter().all(|o| o.is_ok()));
-        });
-        println!("scratch median {t:?}");
-        return;
-    }
 
-    let pool_time = timed(ROUNDS, || {
+    let pool_time = timed(rounds, || {
         let outcomes = pool.run::<u64, u64>(inputs.clone());
         assert!(outcomes.iter().all(|o| o.is_ok()));
     });
     let runner = Runner::new().threads(WORKERS);
-    let runner_time = timed(ROUNDS, || {
+    let runner_time = timed(rounds, || {
         let outcomes = runner.run(inputs.clone(), |n: &u64| square(*n));
         assert!(outcomes.iter().all(|o| o.is_ok()));
     });
@@ -85,17 +78,17 @@ fn main() {
     let small: Vec<u64> = (0..10_000).collect();
     let mut with_kill = small.clone();
     with_kill[5_000] = KILL;
-    let clean_time = timed(ROUNDS, || {
+    let clean_time = timed(rounds, || {
         pool.run::<u64, u64>(small.clone());
     });
-    let kill_time = timed(ROUNDS, || {
+    let kill_time = timed(rounds, || {
         let outcomes = pool.run::<u64, u64>(with_kill.clone());
         assert_eq!(outcomes.len(), with_kill.len(), "an outcome was lost");
         assert!(matches!(outcomes[5_000].result, Err(Failure::Died(_))));
         assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 9_999);
     });
 
-    println!("{TASKS} tiny tasks, {WORKERS} worker processes, median of {ROUNDS} rounds");
+    println!("{TASKS} tiny tasks, {WORKERS} worker processes, median of {rounds} rounds");
     println!("process pool (chunks of {chunk:<5})  {pool_time:>10.3?}");
     println!(
         "thread runner, {WORKERS} threads        {runner_time:>10.3?}   pool overhead per task: {:.2?}",
@@ -114,7 +107,7 @@ fn main() {
             "scripts/bench_pool.py",
             &TASKS.to_string(),
             &WORKERS.to_string(),
-            &ROUNDS.to_string(),
+            &rounds.to_string(),
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output();

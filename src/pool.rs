@@ -46,7 +46,15 @@
 //! `#[serde(flatten)]` fields. Use plain derived types for inputs and
 //! results. Results are framed like chapter 7's, behind a marker, so a
 //! task's own prints cannot corrupt them; unlike chapter 7's, the frame
-//! carries its length and any bytes.
+//! carries its length and any bytes. Neither tasks nor results carry ids:
+//! a worker answers in the order it was sent its tasks.
+//!
+//! The worker's task function and the run's types must agree:
+//! `serve(task)` with `task: fn(I) -> Result<T, E>` serves `run::<I, T>`. A
+//! frame of results that does not decode as `T` ends its worker, and its
+//! tasks fail with that death, whose stderr tail says what happened; none of
+//! that frame's values is used. A mismatch that happens to decode (a small
+//! `u32` read as a `u64`) cannot be noticed.
 //!
 //! # Failures inside a chunk
 //!
@@ -171,7 +179,6 @@ impl Config {
 /// What the pool settles for each task.
 type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
 
-
 /// Runs in a worker: reads chunks of tasks from stdin, runs `task` on each,
 /// and sends the results home, until stdin closes. A panic in `task` is
 /// caught and sent as an [`ErrorReport`] of kind `"panic"`; a returned
@@ -261,7 +268,8 @@ impl Results {
         #[cfg(unix)]
         let stdout = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned()?;
         #[cfg(windows)]
-        let stdout = std::os::windows::io::AsHandle::as_handle(&io::stdout()).try_clone_to_owned()?;
+        let stdout =
+            std::os::windows::io::AsHandle::as_handle(&io::stdout()).try_clone_to_owned()?;
         Ok(Results {
             frame: Frame::new(RESULT_MARKER, 0),
             stdout: File::from(stdout),
@@ -433,7 +441,8 @@ impl ProcessPool {
         ledger.settle_unsendable(unsendable);
 
         while !ledger.is_complete() {
-            let unsendable = self.dispatch(&mut queue, |task| &ledger.outcomes[task as usize].input);
+            let unsendable =
+                self.dispatch(&mut queue, |task| &ledger.outcomes[task as usize].input);
             ledger.settle_unsendable(unsendable);
             let deadline = self
                 .workers
@@ -808,12 +817,7 @@ impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
 /// task is the one to blame, and the rest never started: they go back as
 /// ordinary tasks. Otherwise a single unfinished task is the one to blame,
 /// and several go back in exact mode, where the one to blame shows itself.
-fn blame(
-    unfinished: Vec<u64>,
-    exact: bool,
-    queue: &mut Queue,
-    mut fail: impl FnMut(u64),
-) {
+fn blame(unfinished: Vec<u64>, exact: bool, queue: &mut Queue, mut fail: impl FnMut(u64)) {
     match (exact, unfinished.as_slice()) {
         (_, []) => {}
         (true, [first, never_started @ ..]) => {

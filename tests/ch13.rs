@@ -142,10 +142,15 @@ fn results_of_another_type_fail_their_tasks_instead_of_decoding_as_garbage() {
     let outcomes = pool.run::<String, u64>(inputs);
     for outcome in &outcomes {
         let Err(Failure::Died(death)) = &outcome.result else {
-            panic!("{:?} should have failed, got {:?}", outcome.input, outcome.result);
+            panic!(
+                "{:?} should have failed, got {:?}",
+                outcome.input, outcome.result
+            );
         };
         assert!(
-            death.stderr_tail.contains("a result from this worker is not a u64"),
+            death
+                .stderr_tail
+                .contains("a result from this worker is not a u64"),
             "{}",
             death.stderr_tail
         );
@@ -168,7 +173,10 @@ fn a_run_abandoned_by_a_panic_leaves_the_pool_usable() {
     // The next run gets its own results, none left over from the last.
     let inputs: Vec<String> = (100..150).map(|n| format!("square {n}")).collect();
     let outcomes = pool.run::<String, String>(inputs);
-    let values: Vec<&str> = outcomes.iter().filter_map(|o| o.value().map(String::as_str)).collect();
+    let values: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|o| o.value().map(String::as_str))
+        .collect();
     let squares: Vec<String> = (100..150u32).map(|n| (n * n).to_string()).collect();
     assert_eq!(values, squares);
 }
