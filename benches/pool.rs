@@ -74,17 +74,20 @@ fn main() {
         assert!(outcomes.iter().all(|o| o.is_ok()));
     });
 
-    // Recovery: the same 10k tasks with and without one that kills its worker.
+    // Recovery: the same 10k tasks with and without one that kills its
+    // worker. The killer sits mid-chunk, so that the tasks run before it in
+    // its chunk must be run again to find it.
     let small: Vec<u64> = (0..10_000).collect();
     let mut with_kill = small.clone();
-    with_kill[5_000] = KILL;
+    let killer = (5_000 + chunk / 2).min(small.len() - 1);
+    with_kill[killer] = KILL;
     let clean_time = timed(rounds, || {
         pool.run::<u64, u64>(small.clone());
     });
     let kill_time = timed(rounds, || {
         let outcomes = pool.run::<u64, u64>(with_kill.clone());
         assert_eq!(outcomes.len(), with_kill.len(), "an outcome was lost");
-        assert!(matches!(outcomes[5_000].result, Err(Failure::Died(_))));
+        assert!(matches!(outcomes[killer].result, Err(Failure::Died(_))));
         assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 9_999);
     });
 

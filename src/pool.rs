@@ -83,7 +83,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::ops::Range;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -364,7 +364,7 @@ pub struct ProcessPool {
     received: mpsc::Receiver<(u64, Event)>,
     /// How the reader threads decode frames for the current run: they
     /// decode while the pool settles, and the pool's thread has enough to do.
-    decode: Arc<Mutex<Decode>>,
+    decode: Arc<RwLock<Decode>>,
 }
 
 impl ProcessPool {
@@ -384,7 +384,7 @@ impl ProcessPool {
             next_worker: 0,
             events,
             received,
-            decode: Arc::new(Mutex::new(decode::<()>)),
+            decode: Arc::new(RwLock::new(decode::<()>)),
         })
     }
 
@@ -427,7 +427,7 @@ impl ProcessPool {
         }
         *self
             .decode
-            .lock()
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = decode::<T>;
         let mut queue = Queue {
             again: VecDeque::new(),
@@ -652,7 +652,7 @@ impl ProcessPool {
             // Bytes between frames are a task's own prints: skipped.
             while let Ok(Some(frame)) = wire::read_frame(&mut reader, RESULT_MARKER) {
                 let decode = *decode
-                    .lock()
+                    .read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if events.send((id, Event::Frame(decode(frame)))).is_err() {
                     return;
