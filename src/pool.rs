@@ -102,6 +102,17 @@ use wire::{Frame, RESULT_MARKER};
 /// microseconds.
 const FLUSH_VAR: &str = "NO_SILENT_FAILURES_FLUSH_US";
 
+/// The exit status of a worker whose stdin does not carry chunks of its
+/// task's inputs: the pool and the worker disagree about the input type.
+///
+/// A worker that ends with this status, or with
+/// [`worker::UNKNOWN_ROLE_EXIT`], before sending any result, is taken as a
+/// sign that every worker of this configuration will: the run's remaining
+/// tasks all get that death at once, instead of one new worker dying for
+/// each of them. (A task that itself exits with one of these two statuses,
+/// first thing in a new worker, is taken for the same.)
+pub const NOT_A_CHUNK_EXIT: i32 = 65;
+
 /// How many bytes of a worker's stderr are kept for its death report.
 const STDERR_KEPT: usize = 8 * 1024;
 
@@ -185,8 +196,9 @@ type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
 /// error is sent as its report; a result that cannot be serialized is sent
 /// as a report of kind `"serialization"`.
 ///
-/// Returns when the parent closes stdin. Exits the process with status 65
-/// if what arrives on stdin is not a chunk of this task's inputs.
+/// Returns when the parent closes stdin. Exits the process with status
+/// [`NOT_A_CHUNK_EXIT`] if what arrives on stdin is not a chunk of this
+/// task's inputs.
 pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
 where
     I: DeserializeOwned,
@@ -251,7 +263,7 @@ fn ticker(interval: Duration) -> Arc<AtomicBool> {
 
 fn not_a_chunk(error: impl Display) -> ! {
     eprintln!("pool worker: not a chunk of tasks: {error}");
-    std::process::exit(65);
+    std::process::exit(NOT_A_CHUNK_EXIT);
 }
 
 /// A worker's results on their way home: a frame being filled, and the
@@ -312,6 +324,8 @@ struct Worker {
     exact: bool,
     /// When it last showed progress (was given a chunk, or sent a frame).
     last_progress: Instant,
+    /// Whether it has sent a frame of results.
+    answered: bool,
     stderr_kept: Arc<Mutex<VecDeque<u8>>>,
     /// The threads that write its stdin and read its stdout and stderr.
     threads: Vec<JoinHandle<()>>,
@@ -386,6 +400,12 @@ impl ProcessPool {
             received,
             decode: Arc::new(RwLock::new(decode::<()>)),
         })
+    }
+
+    /// How many workers this pool has started, replacements included: a
+    /// number that keeps growing means workers keep dying.
+    pub fn workers_started(&self) -> u64 {
+        self.next_worker
     }
 
     /// The process ids of the workers running now.
@@ -465,6 +485,7 @@ impl ProcessPool {
                         continue; // from a worker already ended
                     };
                     worker.last_progress = Instant::now();
+                    worker.answered = true;
                     let Ok(frame) = frame.downcast::<Decoded<T>>() else {
                         unreachable!("frames are decoded for the running task's result type")
                     };
@@ -499,11 +520,23 @@ impl ProcessPool {
                     if let Some(worker) = self.workers.remove(&id) {
                         let unfinished: Vec<u64> = worker.in_flight.iter().copied().collect();
                         let exact = worker.exact;
+                        let answered = worker.answered;
                         let death = worker.end(false);
-                        blame(unfinished, exact, &mut queue, |task| {
+                        let mut fail = |task| {
                             let death = Box::new(death.clone());
                             ledger.settle(task, Err(Failure::Died(death)));
-                        });
+                        };
+                        let misconfigured = matches!(
+                            death.exit,
+                            Exit::Code(worker::UNKNOWN_ROLE_EXIT | NOT_A_CHUNK_EXIT)
+                        );
+                        if misconfigured && !answered {
+                            // Its replacements would die the same way.
+                            unfinished.into_iter().for_each(&mut fail);
+                            queue.drain().for_each(fail);
+                        } else {
+                            blame(unfinished, exact, &mut queue, fail);
+                        }
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -596,7 +629,11 @@ impl ProcessPool {
             if idle {
                 worker.exact = exact;
                 worker.last_progress = Instant::now();
-                // A death report should show what these tasks wrote.
+            }
+            if idle && worker.answered {
+                // A death report should show what these tasks wrote, not
+                // what earlier ones did. (What a new worker wrote before
+                // its first chunk stays: it may say why it cannot serve.)
                 worker
                     .stderr_kept
                     .lock()
@@ -674,6 +711,7 @@ impl ProcessPool {
                 in_flight: VecDeque::new(),
                 exact: false,
                 last_progress: Instant::now(),
+                answered: false,
                 stderr_kept,
                 threads: vec![writer, frames, errors],
             },
@@ -752,10 +790,17 @@ impl Queue {
         }
     }
 
+    /// Takes every waiting task.
+    fn drain(&mut self) -> impl Iterator<Item = u64> {
+        let again: Vec<u64> = self.again.drain(..).map(|(task, _)| task).collect();
+        let fresh = self.take_fresh(usize::MAX);
+        again.into_iter().chain(fresh)
+    }
+
     /// Takes up to `most` fresh tasks.
     fn take_fresh(&mut self, most: usize) -> Range<u64> {
         let start = self.next_fresh;
-        self.next_fresh = (start + most as u64).min(self.count);
+        self.next_fresh = start.saturating_add(most as u64).min(self.count);
         start..self.next_fresh
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use common::{example_binary, line_of, run};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{Config, ProcessPool};
+use no_silent_failures::process::Exit;
+use no_silent_failures::worker::UNKNOWN_ROLE_EXIT;
 
 const TASKS: &str = "chapters/13-capstone-process-pool/tasks.rs";
 
@@ -179,6 +181,35 @@ fn a_run_abandoned_by_a_panic_leaves_the_pool_usable() {
         .collect();
     let squares: Vec<String> = (100..150u32).map(|n| (n * n).to_string()).collect();
     assert_eq!(values, squares);
+}
+
+#[test]
+fn workers_that_cannot_serve_fail_the_run_at_once_instead_of_one_by_one() {
+    let mut pool = ProcessPool::new(
+        Config::new("no-such-role")
+            .program(example_binary("ch13-fixed"))
+            .workers(2)
+            .chunk_size(3),
+    )
+    .unwrap();
+    let inputs: Vec<String> = (0..500).map(|n| format!("square {n}")).collect();
+    let outcomes = pool.run::<String, String>(inputs);
+    assert_eq!(outcomes.len(), 500);
+    for outcome in &outcomes {
+        let Err(Failure::Died(death)) = &outcome.result else {
+            panic!("{:?}: {:?}", outcome.input, outcome.result);
+        };
+        assert_eq!(death.exit, Exit::Code(UNKNOWN_ROLE_EXIT));
+        assert!(
+            death
+                .stderr_tail
+                .contains("unknown worker role \"no-such-role\""),
+            "{}",
+            death.stderr_tail
+        );
+    }
+    // Not one replacement per task.
+    assert_eq!(pool.workers_started(), 2);
 }
 
 #[test]
