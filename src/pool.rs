@@ -486,11 +486,15 @@ impl ProcessPool {
                     };
                     worker.last_progress = Instant::now();
                     worker.answered = true;
-                    let Ok(frame) = frame.downcast::<Decoded<T>>() else {
-                        unreachable!("frames are decoded for the running task's result type")
+                    let (results, mut misfit) = match frame.downcast::<Decoded<T>>() {
+                        Ok(frame) => (frame.results, frame.misfit),
+                        // Decoded for another run's type. Workers of an
+                        // abandoned run are ended before the next starts,
+                        // so this should not happen; if it does, the
+                        // worker is ended like a misfit.
+                        Err(_) => (Vec::new(), true),
                     };
-                    let mut misfit = frame.misfit;
-                    for result in frame.results {
+                    for result in results {
                         // Results come in the order the worker was sent
                         // the tasks.
                         let Some(task) = worker.in_flight.pop_front() else {
