@@ -324,6 +324,36 @@ mod tests {
         );
     }
 
+    /// A result that serde refuses to write.
+    struct Refused;
+
+    impl Serialize for Refused {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("not today"))
+        }
+    }
+
+    #[test]
+    fn a_result_that_cannot_be_serialized_arrives_as_a_report_saying_why() {
+        let mut frame = Frame::new(b"", 0);
+        frame.push_result(Ok(&Refused));
+        frame.push_result(Ok(&"fine"));
+        let bytes = frame.finish();
+        let received = read_frame(&mut bytes.as_slice(), b"").unwrap().unwrap();
+        let mut items = received.items();
+        let refused = items.next_result::<String>().unwrap().unwrap().unwrap_err();
+        assert_eq!(refused.kind, "serialization");
+        assert_eq!(
+            refused.message,
+            "the result could not be serialized: not today"
+        );
+        assert_eq!(
+            items.next_result::<String>().unwrap().unwrap().unwrap(),
+            "fine"
+        );
+        items.finish().unwrap();
+    }
+
     #[test]
     fn a_payload_may_contain_the_marker() {
         let mut frame = Frame::new(b"", EXACT);
