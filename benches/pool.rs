@@ -1,15 +1,15 @@
 //! The process pool (chapter 13), measured against Python's pools and the
 //! in-process thread runner, in one run on this machine.
 //!
-//!     cargo bench --bench pool
-//!     CHUNK=5000 cargo bench --bench pool    # another chunk size (default 1000)
+//!     cargo bench --bench pool               # chunks of 1000, and of Pool.map's size
+//!     CHUNK=5000 cargo bench --bench pool    # one chunk size of your own
 //!     ROUNDS=31 cargo bench --bench pool     # more rounds per median (default 11)
 //!     BENCH_SKIP_PYTHON=1 cargo bench --bench pool   # the Rust side only
 //!
 //! Prints medians and ratios; asserts nothing about time. Needs `python3`
-//! for the Python columns (they are skipped without it). The
-//! ProcessPoolExecutor column with its default chunk size of 1 takes tens
-//! of seconds on its own.
+//! for the Python rows (they are skipped without it). The
+//! ProcessPoolExecutor row, with its default chunk size of 1, takes about
+//! ten seconds on its own.
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -53,54 +53,102 @@ fn timed(rounds: usize, mut run: impl FnMut()) -> Duration {
     )
 }
 
-fn main() {
-    worker::guard(&[("square", serve_square)]);
-    let inputs: Vec<u64> = (0..TASKS).collect();
-    let chunk: usize =
-        std::env::var("CHUNK").map_or(1000, |c| c.parse().expect("CHUNK is a number"));
-    let rounds: usize =
-        std::env::var("ROUNDS").map_or(11, |r| r.parse().expect("ROUNDS is a number"));
+/// What one chunk size gave.
+struct PoolTimes {
+    chunk: usize,
+    run: Duration,
+    clean: Duration,
+    killed: Duration,
+}
+
+/// Times the pool at one chunk size: `inputs` as they are, and again with
+/// one task that kills its worker. The killer sits in the middle of a chunk
+/// in the middle of the run, so the tasks before it in its chunk must run
+/// again, one result at a time, to find it.
+fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
     let config = Config::new("square").workers(WORKERS).chunk_size(chunk);
     let mut pool = ProcessPool::new(config).expect("this program's path");
     pool.run::<u64, u64>(vec![1, 2]); // start the workers
 
-    let pool_time = timed(rounds, || {
-        let outcomes = pool.run::<u64, u64>(inputs.clone());
+    let run = timed(rounds, || {
+        let outcomes = pool.run::<u64, u64>(inputs.to_vec());
         assert!(outcomes.iter().all(|o| o.is_ok()));
     });
+    let mut with_kill = inputs.to_vec();
+    let killer = (inputs.len() / 2 / chunk * chunk + chunk / 2).min(inputs.len() - 1);
+    with_kill[killer] = KILL;
+    let clean = timed(rounds, || {
+        pool.run::<u64, u64>(inputs.to_vec());
+    });
+    let killed = timed(rounds, || {
+        let outcomes = pool.run::<u64, u64>(with_kill.clone());
+        assert_eq!(outcomes.len(), with_kill.len(), "an outcome was lost");
+        assert!(matches!(outcomes[killer].result, Err(Failure::Died(_))));
+        assert_eq!(
+            outcomes.iter().filter(|o| o.is_ok()).count(),
+            inputs.len() - 1
+        );
+    });
+    PoolTimes {
+        chunk,
+        run,
+        clean,
+        killed,
+    }
+}
+
+fn main() {
+    worker::guard(&[("square", serve_square)]);
+    let inputs: Vec<u64> = (0..TASKS).collect();
+    // Pool.map's own chunk size for this many tasks and workers (CPython's
+    // `Pool._map_async`: the tasks over four times the workers, rounded up),
+    // so that one line compares like with like.
+    let python_chunk = (TASKS as usize).div_ceil(WORKERS * 4);
+    let chunks: Vec<usize> = match std::env::var("CHUNK") {
+        Ok(chunk) => vec![chunk.parse().expect("CHUNK is a number")],
+        Err(_) => vec![1000, python_chunk],
+    };
+    let rounds: usize =
+        std::env::var("ROUNDS").map_or(11, |r| r.parse().expect("ROUNDS is a number"));
+
     let runner = Runner::new().threads(WORKERS);
     let runner_time = timed(rounds, || {
         let outcomes = runner.run(inputs.clone(), |n: &u64| square(*n));
         assert!(outcomes.iter().all(|o| o.is_ok()));
     });
+    let pools: Vec<PoolTimes> = chunks
+        .iter()
+        .map(|&chunk| time_pool(chunk, rounds, &inputs))
+        .collect();
 
-    // Recovery: the same 10k tasks with and without one that kills its
-    // worker. The killer sits mid-chunk, so that the tasks run before it in
-    // its chunk must be run again to find it.
-    let small: Vec<u64> = (0..10_000).collect();
-    let mut with_kill = small.clone();
-    let killer = (5_000 + chunk / 2).min(small.len() - 1);
-    with_kill[killer] = KILL;
-    let clean_time = timed(rounds, || {
-        pool.run::<u64, u64>(small.clone());
-    });
-    let kill_time = timed(rounds, || {
-        let outcomes = pool.run::<u64, u64>(with_kill.clone());
-        assert_eq!(outcomes.len(), with_kill.len(), "an outcome was lost");
-        assert!(matches!(outcomes[killer].result, Err(Failure::Died(_))));
-        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 9_999);
-    });
-
-    println!("{TASKS} tiny tasks, {WORKERS} worker processes, median of {rounds} rounds");
-    println!("process pool (chunks of {chunk:<5})  {pool_time:>10.3?}");
-    println!(
-        "thread runner, {WORKERS} threads        {runner_time:>10.3?}   pool overhead per task: {:.2?}",
-        (pool_time.saturating_sub(runner_time)) / TASKS as u32
+    println!("{TASKS} tiny tasks, {WORKERS} workers, median of {rounds} rounds");
+    let row = |label: &str, time: Duration, note: String| {
+        let line = format!("{label:<40} {time:>10.3?}   {note}");
+        println!("{}", line.trim_end());
+    };
+    row(
+        &format!("thread runner, {WORKERS} threads"),
+        runner_time,
+        String::new(),
     );
-    println!(
-        "one SIGKILLed worker in 10k tasks: {kill_time:.3?} vs {clean_time:.3?} clean: recovery costs {:.3?}, no outcome lost",
-        kill_time.saturating_sub(clean_time)
-    );
+    for pool in &pools {
+        row(
+            &format!("process pool, chunks of {}", pool.chunk),
+            pool.run,
+            format!(
+                "overhead per task: {:.1?} over the thread runner",
+                pool.run.saturating_sub(runner_time) / TASKS as u32
+            ),
+        );
+        row(
+            "  one worker SIGKILLed mid-chunk",
+            pool.killed,
+            format!(
+                "recovery costs {:.3?}; no outcome lost",
+                pool.killed.saturating_sub(pool.clean)
+            ),
+        );
+    }
 
     if std::env::var_os("BENCH_SKIP_PYTHON").is_some() {
         return;
@@ -123,15 +171,28 @@ fn main() {
         return;
     };
     for (name, key) in [
-        ("Python Pool.map", "pool_map"),
-        ("Python ProcessPoolExecutor.map", "executor_map"),
-        ("  ... with chunksize=1000", "executor_map_chunksize_1000"),
+        (
+            format!("Python Pool.map (chunks of {python_chunk})"),
+            "pool_map",
+        ),
+        ("Python ProcessPoolExecutor.map".to_owned(), "executor_map"),
+        (
+            "  ... with chunksize=1000".to_owned(),
+            "executor_map_chunksize_1000",
+        ),
     ] {
         let seconds = times[key].as_f64().unwrap_or(f64::NAN);
-        println!(
-            "{name:<32} {:>10.3?}   process pool is {:.1}x its throughput",
+        let ratios: Vec<String> = pools
+            .iter()
+            .map(|pool| {
+                let ratio = seconds / pool.run.as_secs_f64();
+                format!("{ratio:.1}x (chunks of {})", pool.chunk)
+            })
+            .collect();
+        row(
+            &name,
             Duration::from_secs_f64(seconds),
-            seconds / pool_time.as_secs_f64()
+            format!("the process pool is {}", ratios.join(", ")),
         );
     }
 }
