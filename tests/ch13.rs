@@ -1,7 +1,7 @@
 //! Chapter 13: the capstone process pool, against a naive one and Python.
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{example_binary, line_of, run};
 use no_silent_failures::failure::Failure;
@@ -10,15 +10,50 @@ use no_silent_failures::process::Exit;
 use no_silent_failures::worker::UNKNOWN_ROLE_EXIT;
 
 const TASKS: &str = "chapters/13-capstone-process-pool/tasks.rs";
+const SWALLOWED: &str = "chapters/13-capstone-process-pool/swallowed.rs";
+
+/// How long the naive pool waits for an answer (`PATIENCE` in swallowed.rs).
+const NAIVE_PATIENCE: Duration = Duration::from_millis(300);
 
 #[test]
-fn swallowed_run_exits_0_with_six_of_eight_results_missing() {
+fn swallowed_run_stalls_then_exits_0_with_six_of_eight_results_missing() {
+    let source = std::fs::read_to_string(common::root().join(SWALLOWED)).unwrap();
+    assert!(source.contains("const PATIENCE: Duration = Duration::from_millis(300);"));
+    let started = Instant::now();
     let run = run("ch13", &[]);
+    // The six missing answers stall the receiving loop until its patience
+    // runs out: a lower bound, so no timing can make it flaky.
+    assert!(started.elapsed() >= NAIVE_PATIENCE);
     snapshot!("ch13-swallowed", run);
     assert_eq!(run.code(), Some(0));
     assert_eq!(
         run.stdout,
         "square 12: 144\nsquare 7: 49\npool finished: 2 results\n"
+    );
+}
+
+#[test]
+fn swallowed_pool_answers_all_only_when_nothing_fails_and_ends_even_on_a_hang() {
+    let run_clean = run("ch13", &["square 2", "square 3", "square 4"]);
+    assert_eq!(
+        run_clean.stdout,
+        "square 2: 4\nsquare 3: 9\nsquare 4: 16\npool finished: 3 results\n"
+    );
+    // With every worker alive, a returned error still goes missing.
+    let run_error = run("ch13", &["square 2", "square x", "square 3"]);
+    assert_eq!(run_error.code(), Some(0));
+    assert_eq!(
+        run_error.stdout,
+        "square 2: 4\nsquare 3: 9\npool finished: 2 results\n"
+    );
+    // A hung task costs one patience, and the hung worker is killed.
+    let started = Instant::now();
+    let run_hang = run("ch13", &["square 2", "hang", "square 3"]);
+    assert!(started.elapsed() >= NAIVE_PATIENCE);
+    assert_eq!(run_hang.code(), Some(0));
+    assert_eq!(
+        run_hang.stdout,
+        "square 2: 4\nsquare 3: 9\npool finished: 2 results\n"
     );
 }
 
