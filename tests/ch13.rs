@@ -72,6 +72,7 @@ fn fixed_run_gives_every_input_exactly_one_outcome() {
              #2 \"panic\": panicked at {TASKS}:{line}:25: task \"panic\" panicked\n\
              #3 \"square 12\": 144\n\
              #4 \"abort\": worker killed by signal 6 (SIGABRT) before delivering a result\n\
+             \x20   stderr: task \"abort\": out of options, aborting\n\
              #5 \"kill\": worker killed by signal 9 (SIGKILL) before delivering a result\n\
              #6 \"exit0\": worker exited with code 0 before delivering a result\n\
              #7 \"noise 5\": 5\n\

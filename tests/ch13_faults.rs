@@ -59,7 +59,13 @@ impl Behaviour {
             Behaviour::Panic => {
                 matches!(result, Err(Failure::Panicked(p)) if p.message == "task \"panic\" panicked" && p.location.is_some())
             }
-            Behaviour::Abort => died(Exit::Signal(6)),
+            // Its death carries what it said on stderr, however the
+            // chunk around it was split.
+            Behaviour::Abort => {
+                died(Exit::Signal(6))
+                    && matches!(result, Err(Failure::Died(death))
+                        if death.stderr_tail.contains("task \"abort\": out of options, aborting"))
+            }
             Behaviour::Kill => died(Exit::Signal(9)),
             Behaviour::ExitZero => died(Exit::Code(0)),
             Behaviour::Hang => matches!(result, Err(Failure::TimedOut(_))),
@@ -122,7 +128,30 @@ fn run_schedule(behaviours: &[Behaviour], timeout: Duration) -> Result<(), TestC
             pid
         );
     }
+    // Nor did any worker that died or was replaced during the run: this
+    // test process has no children left at all, zombies included.
+    prop_assert_eq!(children(), Vec::<u32>::new(), "children left behind");
     Ok(())
+}
+
+/// The processes whose parent is this one, zombies included.
+fn children() -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    processes
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // `pid (comm) state ppid ...`; comm may hold spaces and parens.
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    == Some(me.as_str())
+            })
+        })
+        .collect()
 }
 
 #[cfg(target_os = "linux")]

@@ -25,7 +25,10 @@ fn run_task(input: String) -> Result<String, NotANumber> {
     match input.split_once(' ').unwrap_or((&input, "")) {
         ("square", n) => Ok(number(n)?.pow(2).to_string()),
         ("panic", _) => panic!("task {input:?} panicked"),
-        ("abort", _) => std::process::abort(),
+        ("abort", _) => {
+            eprintln!("task {input:?}: out of options, aborting");
+            std::process::abort()
+        }
         ("kill", _) => {
             kill_self();
             Ok(String::new())
