@@ -121,11 +121,16 @@ fn a_pool_dropped_while_unwinding_kills_and_reaps_its_workers() {
 
 #[test]
 fn a_hung_task_times_out_and_the_pool_carries_on() {
-    let mut pool = pool(Duration::from_millis(300));
+    let timeout = Duration::from_millis(300);
+    let mut pool = pool(timeout);
     let inputs: Vec<String> = ["square 2", "hang", "square 3", "square 4"]
         .map(String::from)
         .to_vec();
+    let started = Instant::now();
     let outcomes = pool.run::<String, String>(inputs);
+    // One timeout to see that the chunk is stuck, one in exact mode to see
+    // which task is.
+    assert!(started.elapsed() >= 2 * timeout);
     let shown: Vec<String> = outcomes
         .iter()
         .map(|o| match &o.result {
