@@ -261,7 +261,9 @@ fn in_python_a_pool_whose_worker_is_killed_waits_forever() {
     snapshot!("ch13-python-pool", run);
     assert_eq!(
         run.stdout,
-        "no results after 300 ms: the map waits for a task that will never finish\n"
+        "no results after 300 ms: the map waits for a task that will never finish\n\
+         a task submitted afterwards is answered: 16\n\
+         and the map is still waiting: True\n"
     );
 }
 
