@@ -130,28 +130,12 @@ fn run_schedule(behaviours: &[Behaviour], timeout: Duration) -> Result<(), TestC
     }
     // Nor did any worker that died or was replaced during the run: this
     // test process has no children left at all, zombies included.
-    prop_assert_eq!(children(), Vec::<u32>::new(), "children left behind");
+    prop_assert_eq!(
+        common::children(),
+        Vec::<u32>::new(),
+        "children left behind"
+    );
     Ok(())
-}
-
-/// The processes whose parent is this one, zombies included.
-fn children() -> Vec<u32> {
-    let me = std::process::id().to_string();
-    let Ok(processes) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    processes
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            // `pid (comm) state ppid ...`; comm may hold spaces and parens.
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                    == Some(me.as_str())
-            })
-        })
-        .collect()
 }
 
 #[cfg(target_os = "linux")]

@@ -142,16 +142,35 @@ const RUN_TAG: &str = "NSF_TEST_RUN";
 /// Linux only (it reads /proc); elsewhere, always empty.
 pub fn survivors(run_id: &str) -> Vec<u32> {
     let needle = format!("{RUN_TAG}={run_id}\0");
+    processes(|pid| {
+        std::fs::read(format!("/proc/{pid}/environ"))
+            .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
+    })
+}
+
+/// The children of this process, zombies included (a zombie keeps its
+/// /proc entry until it is reaped). Linux only; elsewhere, always empty.
+pub fn children() -> Vec<u32> {
+    let me = std::process::id().to_string();
+    processes(|pid| {
+        // `pid (comm) state ppid ...`; comm may hold spaces and parens.
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                == Some(me.as_str())
+        })
+    })
+}
+
+/// The ids of the processes listed in /proc for which `keep` holds.
+fn processes(keep: impl Fn(u32) -> bool) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        })
+        .filter(|&pid| keep(pid))
         .collect()
 }
 
