@@ -317,8 +317,8 @@ struct Worker {
     /// Chunks for the thread that writes them to the worker's stdin, so
     /// that a worker too busy to read never blocks the pool.
     chunks: Option<mpsc::Sender<Vec<u8>>>,
-    /// Ids of the tasks sent and not yet answered, in the order it runs them.
-    in_flight: VecDeque<u64>,
+    /// The tasks sent and not yet answered, in the order it runs them.
+    in_flight: InFlight,
     /// Whether it runs its chunk in exact mode; it then gets no other
     /// chunk until this one is done.
     exact: bool,
@@ -454,15 +454,10 @@ impl ProcessPool {
             next_fresh: 0,
             count: inputs.len() as u64,
         };
-        // The workers start on their first chunks while the ledger is laid
-        // out.
-        let unsendable = self.dispatch(&mut queue, |task| &inputs[task as usize]);
-        let mut ledger = Ledger::new(inputs, progress);
-        ledger.settle_unsendable(unsendable);
+        let mut ledger = Ledger::new(inputs.len(), progress);
 
         while !ledger.is_complete() {
-            let unsendable =
-                self.dispatch(&mut queue, |task| &ledger.outcomes[task as usize].input);
+            let unsendable = self.dispatch(&mut queue, |task| &inputs[task as usize]);
             ledger.settle_unsendable(unsendable);
             let deadline = self
                 .workers
@@ -494,14 +489,17 @@ impl ProcessPool {
                         // worker is ended like a misfit.
                         Err(_) => (Vec::new(), true),
                     };
-                    for result in results {
-                        // Results come in the order the worker was sent
-                        // the tasks.
-                        let Some(task) = worker.in_flight.pop_front() else {
+                    // Results come in the order the worker was sent the
+                    // tasks, which it holds as runs of consecutive tasks.
+                    let mut results = results;
+                    while !results.is_empty() {
+                        let Some(run) = worker.in_flight.take_run(results.len()) else {
                             misfit = true;
                             break;
                         };
-                        ledger.settle(task, result.map_err(failure_of));
+                        let rest = results.split_off((run.end - run.start) as usize);
+                        ledger.settle_run(run.start, results);
+                        results = rest;
                     }
                     if misfit {
                         // Not this run's result type: the worker's role
@@ -512,7 +510,7 @@ impl ProcessPool {
                             "pool: a result from this worker is not a {}",
                             std::any::type_name::<T>()
                         ));
-                        let unfinished: Vec<u64> = worker.in_flight.drain(..).collect();
+                        let unfinished = worker.in_flight.tasks();
                         let death = worker.end(true);
                         for task in unfinished {
                             let death = Box::new(death.clone());
@@ -522,7 +520,7 @@ impl ProcessPool {
                 }
                 Ok((id, Event::Closed)) => {
                     if let Some(worker) = self.workers.remove(&id) {
-                        let unfinished: Vec<u64> = worker.in_flight.iter().copied().collect();
+                        let unfinished = worker.in_flight.tasks();
                         let exact = worker.exact;
                         let answered = worker.answered;
                         let death = worker.end(false);
@@ -555,7 +553,7 @@ impl ProcessPool {
                         .collect();
                     for id in stuck {
                         let worker = self.workers.remove(&id).expect("listed above");
-                        let unfinished: Vec<u64> = worker.in_flight.iter().copied().collect();
+                        let unfinished = worker.in_flight.tasks();
                         let exact = worker.exact;
                         worker.end(true);
                         let timeout = self.config.timeout;
@@ -569,7 +567,7 @@ impl ProcessPool {
                 }
             }
         }
-        ledger.outcomes
+        ledger.into_outcomes(inputs)
     }
 
     /// Starts workers as needed and gives every hungry one a chunk, with
@@ -587,68 +585,69 @@ impl ProcessPool {
                 Err(error) => panic!("cannot start a pool worker: {error}"),
             }
         }
-        // A worker takes a chunk when it is idle, or, to stay busy while the
-        // parent reads its results, when it has at most one chunk of
-        // ordinary tasks left. Exact-mode tasks go only to an idle worker,
-        // and nothing else joins them there.
+        // A worker takes chunks while it is idle, or, to stay busy while
+        // its results travel home and the next chunk travels out, while it
+        // has at most one chunk of ordinary tasks left. Exact-mode tasks go
+        // only to an idle worker, and nothing else joins them there.
+        // Chunks go round the workers, one each per pass, so that a short
+        // queue is shared.
         let chunk_size = self.config.chunk_size;
-        let hungry: Vec<u64> = self
-            .workers
-            .iter()
-            .filter(|(_, w)| {
-                w.in_flight.is_empty() || (!w.exact && w.in_flight.len() <= chunk_size)
-            })
-            .map(|(&id, _)| id)
-            .collect();
-        for id in hungry {
-            let worker = self.workers.get_mut(&id).expect("listed above");
-            let idle = worker.in_flight.is_empty();
-            let Some(exact) = queue.next_is_exact() else {
-                break;
-            };
-            if exact && !idle {
-                continue;
-            }
-            let mut frame = Frame::new(b"", if exact { wire::EXACT } else { 0 });
-            // A task is serialized each time it is sent: its input may be
-            // sent again, and stays in the ledger meanwhile.
-            let mut send = |task: u64| match frame.push(input(task)) {
-                Ok(()) => worker.in_flight.push_back(task),
-                Err(error) => {
-                    unsendable.push((task, ErrorReport::serialization("the input", error)));
+        let mut given = true;
+        while given {
+            given = false;
+            for worker in self.workers.values_mut() {
+                let idle = worker.in_flight.is_empty();
+                if !(idle || (!worker.exact && worker.in_flight.len() <= chunk_size)) {
+                    continue;
                 }
-            };
-            let mut room = chunk_size;
-            while let Some(&(task, mode)) = queue.again.front() {
-                if mode != exact || room == 0 {
+                let Some(exact) = queue.next_is_exact() else {
                     break;
+                };
+                if exact && !idle {
+                    continue;
                 }
-                send(task);
-                queue.again.pop_front();
-                room -= 1;
-            }
-            if !exact && room > 0 && queue.again.is_empty() {
-                queue.take_fresh(room).for_each(send);
-            }
-            if idle {
-                worker.exact = exact;
-                worker.last_progress = Instant::now();
-            }
-            if idle && worker.answered {
-                // A death report should show what these tasks wrote, not
-                // what earlier ones did. (What a new worker wrote before
-                // its first chunk stays: it may say why it cannot serve.)
-                worker
-                    .stderr_kept
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .clear();
-            }
-            // A chunk that cannot be written means the worker is gone; its
-            // Closed event is on its way, and will requeue or blame these
-            // tasks.
-            if let Some(chunks) = &worker.chunks {
-                let _ = chunks.send(frame.finish());
+                let mut frame = Frame::new(b"", if exact { wire::EXACT } else { 0 });
+                // A task is serialized each time it is sent: its input may be
+                // sent again, and stays in the ledger meanwhile.
+                let mut send = |task: u64| match frame.push(input(task)) {
+                    Ok(()) => worker.in_flight.push(task),
+                    Err(error) => {
+                        unsendable.push((task, ErrorReport::serialization("the input", error)));
+                    }
+                };
+                let mut room = chunk_size;
+                while let Some(&(task, mode)) = queue.again.front() {
+                    if mode != exact || room == 0 {
+                        break;
+                    }
+                    send(task);
+                    queue.again.pop_front();
+                    room -= 1;
+                }
+                if !exact && room > 0 && queue.again.is_empty() {
+                    queue.take_fresh(room).for_each(send);
+                }
+                if idle {
+                    worker.exact = exact;
+                    worker.last_progress = Instant::now();
+                }
+                if idle && worker.answered {
+                    // A death report should show what these tasks wrote, not
+                    // what earlier ones did. (What a new worker wrote before
+                    // its first chunk stays: it may say why it cannot serve.)
+                    worker
+                        .stderr_kept
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clear();
+                }
+                // A chunk that cannot be written means the worker is gone; its
+                // Closed event is on its way, and will requeue or blame these
+                // tasks.
+                if let Some(chunks) = &worker.chunks {
+                    let _ = chunks.send(frame.finish());
+                }
+                given = true;
             }
         }
         unsendable
@@ -712,7 +711,7 @@ impl ProcessPool {
             Worker {
                 child,
                 chunks: Some(chunks),
-                in_flight: VecDeque::new(),
+                in_flight: InFlight::default(),
                 exact: false,
                 last_progress: Instant::now(),
                 answered: false,
@@ -729,7 +728,7 @@ type Decode = fn(wire::Received) -> Box<dyn Any + Send>;
 
 /// A frame of results, decoded.
 struct Decoded<T> {
-    results: Vec<Result<T, Box<ErrorReport>>>,
+    results: Vec<Settled<T>>,
     /// Whether the frame held something else than results of type `T`
     /// (`results` is then empty).
     misfit: bool,
@@ -741,7 +740,7 @@ fn decode<T: DeserializeOwned + Send + 'static>(frame: wire::Received) -> Box<dy
     let mut misfit = false;
     while let Some(result) = items.next_result::<T>() {
         match result {
-            Ok(result) => results.push(result),
+            Ok(result) => results.push(result.map_err(failure_of)),
             Err(_) => {
                 misfit = true;
                 break;
@@ -809,27 +808,23 @@ impl Queue {
     }
 }
 
-/// A run's outcomes, filled in as tasks settle; the first result for a
-/// task is the one that counts, and is reported to `progress`.
-struct Ledger<I, T, P> {
-    outcomes: Vec<Outcome<I, T, Box<ErrorReport>>>,
+/// A run's results, kept as they settle; the first result for a task is
+/// the one that counts, and is reported to `progress`.
+///
+/// Results arrive a frame at a time, for runs of consecutive tasks, and are
+/// kept that way: each moves once, into its outcome, when the run ends.
+struct Ledger<T, P> {
+    /// Runs of settled results, each with the index of its first task.
+    runs: Vec<(usize, Vec<Settled<T>>)>,
     settled: Vec<bool>,
     unsettled: usize,
     progress: P,
 }
 
-impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
-    fn new(inputs: Vec<I>, progress: P) -> Self {
-        let count = inputs.len();
+impl<T, P: FnMut(usize, &Settled<T>)> Ledger<T, P> {
+    fn new(count: usize, progress: P) -> Self {
         Ledger {
-            // A placeholder, replaced by each task's real result.
-            outcomes: inputs
-                .into_iter()
-                .map(|input| Outcome {
-                    input,
-                    result: Err(Failure::Cancelled),
-                })
-                .collect(),
+            runs: Vec::new(),
             settled: vec![false; count],
             unsettled: count,
             progress,
@@ -841,13 +836,28 @@ impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
     }
 
     fn settle(&mut self, task: u64, result: Settled<T>) {
-        let task = task as usize;
-        if !std::mem::replace(&mut self.settled[task], true) {
-            let slot = &mut self.outcomes[task].result;
-            *slot = result;
-            (self.progress)(task, slot);
-            self.unsettled -= 1;
+        self.settle_run(task, vec![result]);
+    }
+
+    /// Settles the consecutive tasks from `first` on with `results`.
+    fn settle_run(&mut self, first: u64, results: Vec<Settled<T>>) {
+        let first = first as usize;
+        let tasks = first..first + results.len();
+        if self.settled[tasks.clone()].contains(&true) {
+            // Some have settled already: keep the others, one by one.
+            for (task, result) in tasks.zip(results) {
+                if !self.settled[task] {
+                    self.settle_run(task as u64, vec![result]);
+                }
+            }
+            return;
         }
+        self.settled[tasks.clone()].fill(true);
+        self.unsettled -= results.len();
+        for (task, result) in tasks.zip(&results) {
+            (self.progress)(task, result);
+        }
+        self.runs.push((first, results));
     }
 
     /// Settles the tasks whose inputs could not be serialized.
@@ -855,6 +865,71 @@ impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
         for (task, report) in unsendable {
             self.settle(task, Err(Failure::Returned(Box::new(report))));
         }
+    }
+
+    /// Pairs every input with its result, once all have settled.
+    fn into_outcomes<I>(mut self, inputs: Vec<I>) -> Vec<Outcome<I, T, Box<ErrorReport>>> {
+        debug_assert!(self.is_complete());
+        // The runs cover every task once: in order, they line up with the
+        // inputs.
+        self.runs.sort_unstable_by_key(|&(first, _)| first);
+        let mut outcomes = Vec::with_capacity(inputs.len());
+        let mut inputs = inputs.into_iter();
+        for (first, results) in self.runs {
+            debug_assert_eq!(first, outcomes.len());
+            outcomes.extend(
+                inputs
+                    .by_ref()
+                    .zip(results)
+                    .map(|(input, result)| Outcome { input, result }),
+            );
+        }
+        outcomes
+    }
+}
+
+/// The tasks a worker was sent and has not answered, in the order it runs
+/// them, as runs of consecutive tasks: a chunk of fresh tasks is one run.
+#[derive(Default)]
+struct InFlight {
+    runs: VecDeque<Range<u64>>,
+    count: usize,
+}
+
+impl InFlight {
+    #[inline]
+    fn push(&mut self, task: u64) {
+        match self.runs.back_mut() {
+            Some(last) if last.end == task => last.end += 1,
+            _ => self.runs.push_back(task..task + 1),
+        }
+        self.count += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Takes the first run's first tasks, at most `most` of them.
+    fn take_run(&mut self, most: usize) -> Option<Range<u64>> {
+        let first = self.runs.front_mut()?;
+        let end = first.end.min(first.start + most as u64);
+        let taken = first.start..end;
+        first.start = end;
+        if first.is_empty() {
+            self.runs.pop_front();
+        }
+        self.count -= (taken.end - taken.start) as usize;
+        Some(taken)
+    }
+
+    /// Every task, in order.
+    fn tasks(&self) -> Vec<u64> {
+        self.runs.iter().cloned().flatten().collect()
     }
 }
 
@@ -907,5 +982,50 @@ impl Drop for ProcessPool {
         for (_, worker) in self.workers.drain() {
             worker.end(true);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_tasks_come_back_in_the_order_they_were_sent() {
+        let mut in_flight = InFlight::default();
+        // A task queued again, then a chunk of fresh ones.
+        for task in [7, 2, 3, 4] {
+            in_flight.push(task);
+        }
+        assert_eq!(in_flight.len(), 4);
+        assert_eq!(in_flight.take_run(3), Some(7..8));
+        assert_eq!(in_flight.take_run(1), Some(2..3));
+        assert_eq!(in_flight.tasks(), [3, 4]);
+        assert_eq!(in_flight.take_run(5), Some(3..5));
+        assert!(in_flight.is_empty());
+        assert_eq!(in_flight.take_run(1), None);
+    }
+
+    #[test]
+    fn the_ledger_keeps_the_first_result_and_lines_outcomes_up_with_inputs() {
+        let mut reported = Vec::new();
+        let mut ledger = Ledger::new(5, |task, result: &Settled<u32>| {
+            reported.push((task, result.as_ref().ok().copied()));
+        });
+        ledger.settle_run(3, vec![Ok(30), Ok(40)]);
+        ledger.settle(1, Err(Failure::TimedOut(Duration::from_secs(1))));
+        // A late frame for tasks 0 to 2: task 1 has settled already.
+        ledger.settle_run(0, vec![Ok(0), Ok(10), Ok(20)]);
+        assert!(ledger.is_complete());
+        let outcomes = ledger.into_outcomes(vec!['a', 'b', 'c', 'd', 'e']);
+
+        let inputs: Vec<char> = outcomes.iter().map(|o| o.input).collect();
+        assert_eq!(inputs, ['a', 'b', 'c', 'd', 'e']);
+        let values: Vec<Option<u32>> = outcomes.iter().map(|o| o.value().copied()).collect();
+        assert_eq!(values, [Some(0), None, Some(20), Some(30), Some(40)]);
+        assert!(outcomes[1].result.as_ref().unwrap_err().is_timeout());
+        assert_eq!(
+            reported,
+            [(3, Some(30)), (4, Some(40)), (1, None), (0, Some(0)), (2, Some(20))]
+        );
     }
 }

@@ -37,7 +37,9 @@ pub(super) const EXACT: u8 = 1;
 
 /// A frame being built: its header, then its items.
 pub(super) struct Frame {
-    bytes: Vec<u8>,
+    /// One serializer for every item: setting one up for each would cost
+    /// as much as a tiny item.
+    out: postcard::Serializer<Bytes>,
     /// Where the payload starts.
     payload: usize,
     count: u32,
@@ -52,7 +54,9 @@ impl Frame {
         let payload = bytes.len();
         bytes[payload - 1] = flags;
         Frame {
-            bytes,
+            out: postcard::Serializer {
+                output: Bytes(bytes),
+            },
             payload,
             count: 0,
         }
@@ -66,14 +70,14 @@ impl Frame {
     /// Appends one item. An item that cannot be serialized leaves the
     /// frame as it was, and the error says why.
     pub(super) fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> Result<(), String> {
-        let start = self.bytes.len();
-        match postcard::serialize_with_flavor(item, Append(&mut self.bytes)) {
+        let start = self.out.output.0.len();
+        match item.serialize(&mut self.out) {
             Ok(()) => {
                 self.count += 1;
                 Ok(())
             }
             Err(error) => {
-                self.bytes.truncate(start);
+                self.out.output.0.truncate(start);
                 // postcard drops the message of an error raised by the
                 // value's own `Serialize`; serde_json keeps it.
                 Err(match (error, serde_json::to_vec(item)) {
@@ -101,8 +105,9 @@ impl Frame {
     /// Writes the frame in one `write_all`, and empties it.
     pub(super) fn send(&mut self, out: &mut impl Write) -> io::Result<()> {
         self.seal();
-        let sent = out.write_all(&self.bytes).and_then(|()| out.flush());
-        self.bytes.truncate(self.payload);
+        let bytes = &mut self.out.output.0;
+        let sent = out.write_all(bytes).and_then(|()| out.flush());
+        bytes.truncate(self.payload);
         self.count = 0;
         sent
     }
@@ -110,25 +115,26 @@ impl Frame {
     /// The frame's bytes, header included, for another thread to write.
     pub(super) fn finish(mut self) -> Vec<u8> {
         self.seal();
-        self.bytes
+        self.out.output.0
     }
 
     /// Fills in the payload's length and the count.
     fn seal(&mut self) {
+        let bytes = &mut self.out.output.0;
         let start = self.payload - HEADER;
-        let length = (self.bytes.len() - self.payload) as u64;
-        self.bytes[start..start + 8].copy_from_slice(&length.to_le_bytes());
-        self.bytes[start + 8..start + 12].copy_from_slice(&self.count.to_le_bytes());
+        let length = (bytes.len() - self.payload) as u64;
+        bytes[start..start + 8].copy_from_slice(&length.to_le_bytes());
+        bytes[start + 8..start + 12].copy_from_slice(&self.count.to_le_bytes());
     }
 }
 
 const OK: u8 = 0;
 const ERR: u8 = 1;
 
-/// Lets postcard append to a borrowed `Vec`.
-struct Append<'a>(&'a mut Vec<u8>);
+/// Lets postcard append to a `Vec` that stays in the frame.
+struct Bytes(Vec<u8>);
 
-impl postcard::ser_flavors::Flavor for Append<'_> {
+impl postcard::ser_flavors::Flavor for Bytes {
     type Output = ();
 
     #[inline]
