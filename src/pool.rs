@@ -69,6 +69,11 @@
 //! whose result was lost with its worker runs again. Tasks should be safe to
 //! repeat.
 //!
+//! A task that starts a process of its own, which outlives the worker, can
+//! keep the worker's stdout open: no end of file then announces the
+//! worker's death, and the pool finds it at the timeout instead. It reports
+//! a death all the same, and does not wait for that process to let go.
+//!
 //! Tasks must not read stdin: it carries the worker's tasks. What they print
 //! on stdout or stderr is harmless: it is not a frame, and is set aside.
 
@@ -115,6 +120,9 @@ pub const NOT_A_CHUNK_EXIT: i32 = 65;
 
 /// How many bytes of a worker's stderr are kept for its death report.
 const STDERR_KEPT: usize = 8 * 1024;
+
+/// How long ending a worker waits for its pipes to close after it exits.
+const PIPES_GRACE: Duration = Duration::from_millis(200);
 
 /// How many lines of that are shown in a [`Death`].
 const STDERR_LINES: usize = 5;
@@ -329,6 +337,8 @@ struct Worker {
     stderr_kept: Arc<Mutex<VecDeque<u8>>>,
     /// The threads that write its stdin and read its stdout and stderr.
     threads: Vec<JoinHandle<()>>,
+    /// Disconnected once all of those threads have finished.
+    threads_done: mpsc::Receiver<()>,
 }
 
 impl Worker {
@@ -343,16 +353,34 @@ impl Worker {
     }
 
     /// Kills the worker if it still runs, reaps it, and says how it ended.
-    fn end(mut self, kill: bool) -> Death {
-        // Closing the channel closes stdin: a worker waiting for its next
-        // chunk exits.
+    fn end(mut self) -> Death {
         drop(self.chunks.take());
-        if kill {
-            let _ = self.child.kill();
-        }
+        // Even a worker whose stdout has closed is killed: it is almost
+        // always exiting, but one that closed it and carried on would keep
+        // `wait` waiting for ever. A kill does not change the status of a
+        // process that is already exiting.
+        let _ = self.child.kill();
         let exit = self.child.wait().map(Exit::of).unwrap_or(Exit::Code(-1));
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
+        // The pipes' threads end when the pipes close, which a process the
+        // worker started may put off for as long as it lives: past a grace
+        // period they are left to end on their own.
+        let deadline = Instant::now() + PIPES_GRACE;
+        let pipes_closed = loop {
+            match self
+                .threads_done
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(()) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break true,
+                Err(mpsc::RecvTimeoutError::Timeout) => break false,
+            }
+        };
+        if pipes_closed {
+            for thread in self.threads.drain(..) {
+                let _ = thread.join();
+            }
+        } else {
+            self.note("pool: the worker's pipes stayed open after it ended: a process it started holds them");
         }
         let kept = self
             .stderr_kept
@@ -443,7 +471,7 @@ impl ProcessPool {
             .map(|(&id, _)| id)
             .collect();
         for id in abandoned {
-            self.workers.remove(&id).expect("listed above").end(true);
+            self.workers.remove(&id).expect("listed above").end();
         }
         *self
             .decode
@@ -511,7 +539,7 @@ impl ProcessPool {
                             std::any::type_name::<T>()
                         ));
                         let unfinished = worker.in_flight.tasks();
-                        let death = worker.end(true);
+                        let death = worker.end();
                         for task in unfinished {
                             let death = Box::new(death.clone());
                             ledger.settle(task, Err(Failure::Died(death)));
@@ -520,25 +548,7 @@ impl ProcessPool {
                 }
                 Ok((id, Event::Closed)) => {
                     if let Some(worker) = self.workers.remove(&id) {
-                        let unfinished = worker.in_flight.tasks();
-                        let exact = worker.exact;
-                        let answered = worker.answered;
-                        let death = worker.end(false);
-                        let mut fail = |task| {
-                            let death = Box::new(death.clone());
-                            ledger.settle(task, Err(Failure::Died(death)));
-                        };
-                        let misconfigured = matches!(
-                            death.exit,
-                            Exit::Code(worker::UNKNOWN_ROLE_EXIT | NOT_A_CHUNK_EXIT)
-                        );
-                        if misconfigured && !answered {
-                            // Its replacements would die the same way.
-                            unfinished.into_iter().for_each(&mut fail);
-                            queue.drain().for_each(fail);
-                        } else {
-                            blame(unfinished, exact, &mut queue, fail);
-                        }
+                        bury(worker, &mut ledger, &mut queue);
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -552,10 +562,16 @@ impl ProcessPool {
                         .map(|(&id, _)| id)
                         .collect();
                     for id in stuck {
-                        let worker = self.workers.remove(&id).expect("listed above");
+                        let mut worker = self.workers.remove(&id).expect("listed above");
+                        if let Ok(Some(_)) = worker.child.try_wait() {
+                            // Dead, though its stdout never closed: a
+                            // process it started holds it.
+                            bury(worker, &mut ledger, &mut queue);
+                            continue;
+                        }
                         let unfinished = worker.in_flight.tasks();
                         let exact = worker.exact;
-                        worker.end(true);
+                        worker.end();
                         let timeout = self.config.timeout;
                         blame(unfinished, exact, &mut queue, |task| {
                             ledger.settle(task, Err(Failure::TimedOut(timeout)));
@@ -673,10 +689,11 @@ impl ProcessPool {
             .spawn()?;
         let id = self.next_worker;
         self.next_worker += 1;
+        let (done, threads_done) = mpsc::channel();
 
         let mut stdin = child.stdin.take().expect("piped stdin");
         let (chunks, to_write) = mpsc::channel::<Vec<u8>>();
-        let writer = thread::spawn(move || {
+        let writer = pipe_thread(&done, move || {
             for chunk in to_write {
                 if stdin.write_all(&chunk).is_err() {
                     return; // the worker is gone
@@ -687,7 +704,7 @@ impl ProcessPool {
         let stdout = child.stdout.take().expect("piped stdout");
         let events = self.events.clone();
         let decode = Arc::clone(&self.decode);
-        let frames = thread::spawn(move || {
+        let frames = pipe_thread(&done, move || {
             let mut reader = BufReader::with_capacity(64 * 1024, stdout);
             // Bytes between frames are a task's own prints: skipped.
             while let Ok(Some(frame)) = wire::read_frame(&mut reader, RESULT_MARKER) {
@@ -704,7 +721,7 @@ impl ProcessPool {
         let stderr = child.stderr.take().expect("piped stderr");
         let stderr_kept = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&stderr_kept);
-        let errors = thread::spawn(move || keep_tail(stderr, &kept));
+        let errors = pipe_thread(&done, move || keep_tail(stderr, &kept));
 
         self.workers.insert(
             id,
@@ -717,10 +734,21 @@ impl ProcessPool {
                 answered: false,
                 stderr_kept,
                 threads: vec![writer, frames, errors],
+                threads_done,
             },
         );
         Ok(())
     }
+}
+
+/// Starts a thread that works one of a worker's pipes, and holds a clone of
+/// `done` until it finishes.
+fn pipe_thread(done: &mpsc::Sender<()>, work: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    let done = done.clone();
+    thread::spawn(move || {
+        work();
+        drop(done);
+    })
 }
 
 /// Decodes a frame of results in a reader thread, into a [`Decoded`].
@@ -933,6 +961,34 @@ impl InFlight {
     }
 }
 
+/// Ends a worker that died, or closed its stdout, and fails or requeues
+/// the tasks it owed.
+fn bury<T, P: FnMut(usize, &Settled<T>)>(
+    worker: Worker,
+    ledger: &mut Ledger<T, P>,
+    queue: &mut Queue,
+) {
+    let unfinished = worker.in_flight.tasks();
+    let exact = worker.exact;
+    let answered = worker.answered;
+    let death = worker.end();
+    let mut fail = |task| {
+        let death = Box::new(death.clone());
+        ledger.settle(task, Err(Failure::Died(death)));
+    };
+    let misconfigured = matches!(
+        death.exit,
+        Exit::Code(worker::UNKNOWN_ROLE_EXIT | NOT_A_CHUNK_EXIT)
+    );
+    if misconfigured && !answered {
+        // Its replacements would die the same way.
+        unfinished.into_iter().for_each(&mut fail);
+        queue.drain().for_each(fail);
+    } else {
+        blame(unfinished, exact, queue, fail);
+    }
+}
+
 /// After a worker ended with `unfinished` tasks, in the order it runs them:
 /// decides which task gets the failure (through `fail`) and which go back
 /// to the front of the queue.
@@ -980,7 +1036,7 @@ impl Drop for ProcessPool {
     /// when the pool is dropped during a panic.
     fn drop(&mut self) {
         for (_, worker) in self.workers.drain() {
-            worker.end(true);
+            worker.end();
         }
     }
 }
@@ -1025,7 +1081,13 @@ mod tests {
         assert!(outcomes[1].result.as_ref().unwrap_err().is_timeout());
         assert_eq!(
             reported,
-            [(3, Some(30)), (4, Some(40)), (1, None), (0, Some(0)), (2, Some(20))]
+            [
+                (3, Some(30)),
+                (4, Some(40)),
+                (1, None),
+                (0, Some(0)),
+                (2, Some(20))
+            ]
         );
     }
 }

@@ -144,6 +144,40 @@ fn a_hung_task_times_out_and_the_pool_carries_on() {
     assert_eq!(shown, ["4", "timed out after 300ms", "9", "16"]);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_worker_whose_pipes_outlive_it_is_found_dead_at_the_timeout() {
+    let timeout = Duration::from_millis(300);
+    let mut pool = pool(timeout);
+    let started = Instant::now();
+    let outcomes = pool.run::<String, String>(vec!["orphan".into()]);
+    let elapsed = started.elapsed();
+    let Err(Failure::Died(death)) = &outcomes[0].result else {
+        panic!("expected a death, got {:?}", outcomes[0].result);
+    };
+    // The process the task left behind, which the test ends.
+    let orphan: Vec<u32> = death
+        .stderr_tail
+        .lines()
+        .filter_map(|line| line.strip_prefix("started process ")?.parse().ok())
+        .collect();
+    common::kill(&orphan);
+    assert_eq!(orphan.len(), 1, "{death:?}");
+    // No end-of-file on its stdout: the death shows at the timeout, and
+    // the pool does not wait for the orphan, which sleeps for ten seconds.
+    assert!(
+        elapsed >= timeout && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    assert_eq!(death.exit, Exit::Signal(9));
+    assert!(
+        death.stderr_tail.contains(
+            "pool: the worker's pipes stayed open after it ended: a process it started holds them"
+        ),
+        "{death:?}"
+    );
+}
+
 #[test]
 fn progress_is_reported_once_per_input() {
     let mut pool = pool(Duration::from_secs(10));

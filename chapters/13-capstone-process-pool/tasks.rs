@@ -34,6 +34,16 @@ fn run_task(input: String) -> Result<String, NotANumber> {
             Ok(String::new())
         }
         ("exit0", _) => std::process::exit(0),
+        ("orphan", _) => {
+            // Leaves behind a process that holds this worker's stdout and
+            // stderr open, then dies.
+            let shell = std::process::Command::new("sh")
+                .args(["-c", "sleep 10 & echo \"started process $!\" >&2"])
+                .status();
+            assert!(shell.is_ok_and(|s| s.success()), "sh failed");
+            kill_self();
+            Ok(String::new())
+        }
         ("hang", _) => loop {
             std::thread::park();
         },
