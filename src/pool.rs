@@ -624,7 +624,7 @@ impl ProcessPool {
                 }
                 let mut frame = Frame::new(b"", if exact { wire::EXACT } else { 0 });
                 // A task is serialized each time it is sent: its input may be
-                // sent again, and stays in the ledger meanwhile.
+                // sent again, and stays with the run meanwhile.
                 let mut send = |task: u64| match frame.push(input(task)) {
                     Ok(()) => worker.in_flight.push(task),
                     Err(error) => {

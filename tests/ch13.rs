@@ -144,6 +144,28 @@ fn a_hung_task_times_out_and_the_pool_carries_on() {
     assert_eq!(shown, ["4", "timed out after 300ms", "9", "16"]);
 }
 
+#[test]
+fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
+    let timeout = Duration::from_millis(300);
+    let mut pool = ProcessPool::new(
+        Config::new("task")
+            .program(example_binary("ch13-fixed"))
+            .workers(1)
+            .chunk_size(1)
+            .timeout(timeout),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let outcomes = pool.run::<String, String>(vec!["hang".into(), "square 2".into()]);
+    // The one worker was sent both one-task chunks at once, so when it
+    // hangs it owes two tasks, and exact mode costs a second timeout to
+    // find the culprit. Sent one chunk at a time, it would owe only the
+    // hung task, and one timeout would settle it.
+    assert!(started.elapsed() >= 2 * timeout, "{:?}", started.elapsed());
+    assert!(outcomes[0].result.as_ref().is_err_and(|f| f.is_timeout()));
+    assert_eq!(outcomes[1].value().map(String::as_str), Some("4"));
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_worker_whose_pipes_outlive_it_is_found_dead_at_the_timeout() {
