@@ -85,11 +85,15 @@ fn fixed_run_gives_every_input_exactly_one_outcome() {
 }
 
 fn pool(timeout: Duration) -> ProcessPool {
+    pool_of(2, 3, timeout)
+}
+
+fn pool_of(workers: usize, chunk_size: usize, timeout: Duration) -> ProcessPool {
     ProcessPool::new(
         Config::new("task")
             .program(example_binary("ch13-fixed"))
-            .workers(2)
-            .chunk_size(3)
+            .workers(workers)
+            .chunk_size(chunk_size)
             .timeout(timeout),
     )
     .unwrap()
@@ -147,14 +151,7 @@ fn a_hung_task_times_out_and_the_pool_carries_on() {
 #[test]
 fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
     let timeout = Duration::from_millis(300);
-    let mut pool = ProcessPool::new(
-        Config::new("task")
-            .program(example_binary("ch13-fixed"))
-            .workers(1)
-            .chunk_size(1)
-            .timeout(timeout),
-    )
-    .unwrap();
+    let mut pool = pool_of(1, 1, timeout);
     let started = Instant::now();
     let outcomes = pool.run::<String, String>(vec!["hang".into(), "square 2".into()]);
     // The one worker was sent both one-task chunks at once, so when it
