@@ -3,7 +3,7 @@
 //!
 //!     cargo bench --bench pool               # chunks of 1000, and of Pool.map's size
 //!     CHUNK=5000 cargo bench --bench pool    # one chunk size of your own
-//!     ROUNDS=31 cargo bench --bench pool     # more rounds per median (default 11)
+//!     ROUNDS=51 cargo bench --bench pool     # more rounds per median (default 21)
 //!     BENCH_SKIP_PYTHON=1 cargo bench --bench pool   # the Rust side only
 //!
 //! Prints medians and ratios; asserts nothing about time. Needs `python3`
@@ -41,16 +41,31 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-fn timed(rounds: usize, mut run: impl FnMut()) -> Duration {
-    median(
-        (0..rounds)
-            .map(|_| {
-                let start = Instant::now();
-                run();
-                start.elapsed()
-            })
-            .collect(),
-    )
+/// Rounds run, untimed, before the timed ones, on both sides: the first
+/// rounds pay for cold caches and for memory the allocator has yet to ask for.
+const WARM_UP: usize = 3;
+
+/// The median time of `run`, on inputs made by `setup` and results checked
+/// by `check`, neither of them timed (the Python side times only the call
+/// as well).
+fn timed<S, R>(
+    rounds: usize,
+    mut setup: impl FnMut() -> S,
+    mut run: impl FnMut(S) -> R,
+    mut check: impl FnMut(R),
+) -> Duration {
+    let mut round = || {
+        let inputs = setup();
+        let start = Instant::now();
+        let result = run(inputs);
+        let time = start.elapsed();
+        check(result);
+        time
+    };
+    for _ in 0..WARM_UP {
+        round();
+    }
+    median((0..rounds).map(|_| round()).collect())
 }
 
 /// What one chunk size gave.
@@ -69,22 +84,28 @@ fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
     let mut pool = ProcessPool::new(config).expect("this program's path");
     pool.run::<u64, u64>(vec![1, 2]); // start the workers
 
-    let run = timed(rounds, || {
-        let outcomes = pool.run::<u64, u64>(inputs.to_vec());
-        assert!(outcomes.iter().all(|o| o.is_ok()));
-    });
+    let run = timed(
+        rounds,
+        || inputs.to_vec(),
+        |inputs| pool.run::<u64, u64>(inputs),
+        |outcomes| assert!(outcomes.iter().all(|o| o.is_ok())),
+    );
     let mut with_kill = inputs.to_vec();
     let killer = (inputs.len() / 2 / chunk * chunk + chunk / 2).min(inputs.len() - 1);
     with_kill[killer] = KILL;
-    let killed = timed(rounds, || {
-        let outcomes = pool.run::<u64, u64>(with_kill.clone());
-        assert_eq!(outcomes.len(), with_kill.len(), "an outcome was lost");
-        assert!(matches!(outcomes[killer].result, Err(Failure::Died(_))));
-        assert_eq!(
-            outcomes.iter().filter(|o| o.is_ok()).count(),
-            inputs.len() - 1
-        );
-    });
+    let killed = timed(
+        rounds,
+        || with_kill.clone(),
+        |inputs| pool.run::<u64, u64>(inputs),
+        |outcomes| {
+            assert_eq!(outcomes.len(), with_kill.len(), "an outcome was lost");
+            assert!(matches!(outcomes[killer].result, Err(Failure::Died(_))));
+            assert_eq!(
+                outcomes.iter().filter(|o| o.is_ok()).count(),
+                inputs.len() - 1
+            );
+        },
+    );
     PoolTimes { chunk, run, killed }
 }
 
@@ -100,13 +121,15 @@ fn main() {
         Err(_) => vec![1000, python_chunk],
     };
     let rounds: usize =
-        std::env::var("ROUNDS").map_or(11, |r| r.parse().expect("ROUNDS is a number"));
+        std::env::var("ROUNDS").map_or(21, |r| r.parse().expect("ROUNDS is a number"));
 
     let runner = Runner::new().threads(WORKERS);
-    let runner_time = timed(rounds, || {
-        let outcomes = runner.run(inputs.clone(), |n: &u64| square(*n));
-        assert!(outcomes.iter().all(|o| o.is_ok()));
-    });
+    let runner_time = timed(
+        rounds,
+        || inputs.clone(),
+        |inputs| runner.run(inputs, |n: &u64| square(*n)),
+        |outcomes| assert!(outcomes.iter().all(|o| o.is_ok())),
+    );
     let pools: Vec<PoolTimes> = chunks
         .iter()
         .map(|&chunk| time_pool(chunk, rounds, &inputs))

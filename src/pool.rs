@@ -36,8 +36,11 @@
 //! The parent writes *chunks* of tasks to a worker's stdin. The worker runs
 //! them one after another and sends results back as frames on its stdout,
 //! batching several results per frame for throughput. It sends a batch when
-//! its chunk is done, and whenever [`Config::flush_interval`] has passed
-//! since the last one, so the parent sees progress even from a slow chunk.
+//! its chunk is done, when the batch reaches [`FRAME_BYTES`], and whenever
+//! [`Config::flush_interval`] has passed since the last one, so the parent
+//! sees progress even from a slow chunk. A bounded batch also fits in the
+//! pipe, so the parent decodes one while the worker fills the next, and a
+//! worker that dies loses at most one batch of finished work.
 //!
 //! Tasks and results travel in [postcard], a compact binary serde format:
 //! a few bytes and nanoseconds per tiny task. Like every format that does
@@ -106,6 +109,11 @@ use wire::{Frame, RESULT_MARKER};
 /// The environment variable that tells a worker its flush interval, in
 /// microseconds.
 const FLUSH_VAR: &str = "NO_SILENT_FAILURES_FLUSH_US";
+
+/// The payload size at which a worker sends its batch of results without
+/// waiting for the end of the chunk. A quarter of a Linux pipe's default
+/// 64 KiB: a frame of small results goes into the pipe in one write.
+pub const FRAME_BYTES: usize = 16 * 1024;
 
 /// The exit status of a worker whose stdin does not carry chunks of its
 /// task's inputs: the pool and the worker disagree about the input type.
@@ -242,8 +250,9 @@ where
                     .frame
                     .push_result::<T>(Err(&ErrorReport::from_panic(&panic))),
             }
+            let full = results.frame.payload_len() >= FRAME_BYTES;
             // Reading a flag, not the clock: cheaper than a tiny task.
-            if exact || flush_due.load(Ordering::Relaxed) {
+            if exact || full || flush_due.load(Ordering::Relaxed) {
                 flush_due.store(false, Ordering::Relaxed);
                 results.send();
             }

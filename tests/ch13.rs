@@ -163,6 +163,35 @@ fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
     assert_eq!(outcomes[1].value().map(String::as_str), Some("4"));
 }
 
+#[test]
+fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
+    let timeout = Duration::from_secs(10);
+    let mut config = Config::new("task")
+        .program(example_binary("ch13-fixed"))
+        .workers(1)
+        .chunk_size(5000)
+        .timeout(timeout);
+    // No batch is sent for the time that has passed: only for its size.
+    config.flush_interval = Duration::from_secs(3600);
+    let mut pool = ProcessPool::new(config).unwrap();
+    // Some 40 KiB of results, then a task that never ends: one chunk.
+    let mut inputs: Vec<String> = (0..4000).map(|n| format!("square {n}")).collect();
+    inputs.push("hang".into());
+    let started = Instant::now();
+    let mut first_result_after = None;
+    let stopped = no_silent_failures::panic::catch(|| {
+        pool.run_with_progress::<String, String>(inputs, |_, _| {
+            first_result_after = Some(started.elapsed());
+            panic!("seen one: enough");
+        })
+    });
+    assert!(stopped.is_err());
+    // Sent only at the end of the chunk, the first result would come after
+    // the hang's timeout, from exact mode.
+    let first_result_after = first_result_after.expect("a result came");
+    assert!(first_result_after < timeout, "{first_result_after:?}");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn a_worker_whose_pipes_outlive_it_is_found_dead_at_the_timeout() {

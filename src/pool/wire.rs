@@ -62,6 +62,11 @@ impl Frame {
         }
     }
 
+    /// The bytes of its items so far.
+    pub(super) fn payload_len(&self) -> usize {
+        self.out.output.0.len() - self.payload
+    }
+
     /// Whether it holds no item yet.
     pub(super) fn is_empty(&self) -> bool {
         self.count == 0
