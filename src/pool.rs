@@ -633,11 +633,13 @@ impl ProcessPool {
                 }
                 let mut frame = Frame::new(b"", if exact { wire::EXACT } else { 0 });
                 // A task is serialized each time it is sent: its input may be
-                // sent again, and stays with the run meanwhile.
-                let mut send = |task: u64| match frame.push(input(task)) {
-                    Ok(()) => worker.in_flight.push(task),
+                // sent again, and stays with the run meanwhile. Whether it
+                // could be is the answer.
+                let mut encode = |task: u64| match frame.push(input(task)) {
+                    Ok(()) => true,
                     Err(error) => {
                         unsendable.push((task, ErrorReport::serialization("the input", error)));
+                        false
                     }
                 };
                 let mut room = chunk_size;
@@ -645,12 +647,24 @@ impl ProcessPool {
                     if mode != exact || room == 0 {
                         break;
                     }
-                    send(task);
+                    if encode(task) {
+                        worker.in_flight.push(task..task + 1);
+                    }
                     queue.again.pop_front();
                     room -= 1;
                 }
                 if !exact && room > 0 && queue.again.is_empty() {
-                    queue.take_fresh(room).for_each(send);
+                    // Recorded a run at a time: per task, the bookkeeping
+                    // would cost as much as the encoding.
+                    let fresh = queue.take_fresh(room);
+                    let mut run_start = fresh.start;
+                    for task in fresh.clone() {
+                        if !encode(task) {
+                            worker.in_flight.push(run_start..task);
+                            run_start = task + 1;
+                        }
+                    }
+                    worker.in_flight.push(run_start..fresh.end);
                 }
                 if idle {
                     worker.exact = exact;
@@ -934,13 +948,16 @@ struct InFlight {
 }
 
 impl InFlight {
-    #[inline]
-    fn push(&mut self, task: u64) {
-        match self.runs.back_mut() {
-            Some(last) if last.end == task => last.end += 1,
-            _ => self.runs.push_back(task..task + 1),
+    /// Adds the consecutive tasks of `run`, sent after all the others.
+    fn push(&mut self, run: Range<u64>) {
+        if run.is_empty() {
+            return;
         }
-        self.count += 1;
+        self.count += (run.end - run.start) as usize;
+        match self.runs.back_mut() {
+            Some(last) if last.end == run.start => last.end = run.end,
+            _ => self.runs.push_back(run),
+        }
     }
 
     fn len(&self) -> usize {
@@ -1057,9 +1074,11 @@ mod tests {
     #[test]
     fn in_flight_tasks_come_back_in_the_order_they_were_sent() {
         let mut in_flight = InFlight::default();
-        // A task queued again, then a chunk of fresh ones.
-        for task in [7, 2, 3, 4] {
-            in_flight.push(task);
+        // A task queued again, then a chunk of fresh ones sent in two
+        // runs (an input between them could not be serialized), and an
+        // empty run.
+        for run in [7..8, 2..3, 3..4, 5..5, 4..5] {
+            in_flight.push(run);
         }
         assert_eq!(in_flight.len(), 4);
         assert_eq!(in_flight.take_run(3), Some(7..8));
