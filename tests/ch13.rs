@@ -89,14 +89,16 @@ fn pool(timeout: Duration) -> ProcessPool {
 }
 
 fn pool_of(workers: usize, chunk_size: usize, timeout: Duration) -> ProcessPool {
-    ProcessPool::new(
-        Config::new("task")
-            .program(example_binary("ch13-fixed"))
-            .workers(workers)
-            .chunk_size(chunk_size)
-            .timeout(timeout),
-    )
-    .unwrap()
+    ProcessPool::new(config_of(workers, chunk_size, timeout)).unwrap()
+}
+
+/// Workers that run `tasks.rs`, from the chapter's fixed program.
+fn config_of(workers: usize, chunk_size: usize, timeout: Duration) -> Config {
+    Config::new("task")
+        .program(example_binary("ch13-fixed"))
+        .workers(workers)
+        .chunk_size(chunk_size)
+        .timeout(timeout)
 }
 
 /// Whether `pid` is gone for good: not running, and not a zombie either (a
@@ -166,11 +168,7 @@ fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
 #[test]
 fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
     let timeout = Duration::from_secs(10);
-    let mut config = Config::new("task")
-        .program(example_binary("ch13-fixed"))
-        .workers(1)
-        .chunk_size(5000)
-        .timeout(timeout);
+    let mut config = config_of(1, 5000, timeout);
     // No batch is sent for the time that has passed: only for its size.
     config.flush_interval = Duration::from_secs(3600);
     let mut pool = ProcessPool::new(config).unwrap();
