@@ -928,11 +928,14 @@ impl<T, P: FnMut(usize, &Settled<T>)> Ledger<T, P> {
         let mut inputs = inputs.into_iter();
         for (first, results) in self.runs {
             debug_assert_eq!(first, outcomes.len());
+            // `results` leads the zip: a zip pulls from its first
+            // iterator before it finds the second one empty, and an input
+            // pulled that way would be lost.
             outcomes.extend(
-                inputs
-                    .by_ref()
-                    .zip(results)
-                    .map(|(input, result)| Outcome { input, result }),
+                results
+                    .into_iter()
+                    .zip(inputs.by_ref())
+                    .map(|(result, input)| Outcome { input, result }),
             );
         }
         outcomes
