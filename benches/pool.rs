@@ -17,6 +17,8 @@ use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{self, Config, ProcessPool};
 use no_silent_failures::runner::Runner;
 use no_silent_failures::worker;
+use postcard::ser_flavors::Flavor;
+use serde::{Deserialize, Serialize};
 
 include!("../chapters/shared/kill_self.rs");
 
@@ -88,7 +90,13 @@ fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
         rounds,
         || inputs.to_vec(),
         |inputs| pool.run::<u64, u64>(inputs),
-        |outcomes| assert!(outcomes.iter().all(|o| o.is_ok())),
+        |outcomes| {
+            assert_eq!(outcomes.len(), inputs.len(), "an outcome was lost");
+            for (outcome, input) in outcomes.iter().zip(inputs) {
+                assert_eq!(outcome.input, *input);
+                assert_eq!(outcome.value(), Some(&input.wrapping_mul(*input)));
+            }
+        },
     );
     let mut with_kill = inputs.to_vec();
     let killer = (inputs.len() / 2 / chunk * chunk + chunk / 2).min(inputs.len() - 1);
@@ -107,6 +115,46 @@ fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
         },
     );
     PoolTimes { chunk, run, killed }
+}
+
+/// The median time to write every square in `results` and read it back:
+/// as postcard's varints, and at full width as the pool sends numbers.
+fn time_codecs(rounds: usize, results: &[u64]) -> (Duration, Duration) {
+    let expected = results.iter().fold(0u64, |sum, n| sum.wrapping_add(*n));
+    let postcard = timed(
+        rounds,
+        || (),
+        |()| {
+            // One serializer and one deserializer for every number.
+            let mut writer = postcard::Serializer {
+                output: postcard::ser_flavors::StdVec::new(),
+            };
+            for result in results {
+                result.serialize(&mut writer).expect("a u64 serializes");
+            }
+            let bytes = writer.output.finalize().expect("a Vec has room");
+            let mut reader = postcard::Deserializer::from_bytes(&bytes);
+            (0..results.len()).fold(0u64, |sum, _| {
+                sum.wrapping_add(u64::deserialize(&mut reader).expect("a u64"))
+            })
+        },
+        |sum| assert_eq!(sum, expected),
+    );
+    let full_width = timed(
+        rounds,
+        || Vec::with_capacity(results.len() * 8),
+        |mut bytes: Vec<u8>| {
+            for result in results {
+                bytes.extend_from_slice(&result.to_le_bytes());
+            }
+            let (words, _) = bytes.as_chunks::<8>();
+            words.iter().fold(0u64, |sum, word| {
+                sum.wrapping_add(u64::from_le_bytes(*word))
+            })
+        },
+        |sum| assert_eq!(sum, expected),
+    );
+    (postcard, full_width)
 }
 
 fn main() {
@@ -130,6 +178,8 @@ fn main() {
         |inputs| runner.run(inputs, |n: &u64| square(*n)),
         |outcomes| assert!(outcomes.iter().all(|o| o.is_ok())),
     );
+    let squares: Vec<u64> = inputs.iter().map(|n| n * n).collect();
+    let (postcard_time, full_width_time) = time_codecs(rounds, &squares);
     let pools: Vec<PoolTimes> = chunks
         .iter()
         .map(|&chunk| time_pool(chunk, rounds, &inputs))
@@ -144,6 +194,19 @@ fn main() {
         &format!("thread runner, {WORKERS} threads"),
         runner_time,
         String::new(),
+    );
+    row(
+        &format!("{TASKS} results, varints (postcard)"),
+        postcard_time,
+        "written and read back, one thread".to_owned(),
+    );
+    row(
+        "  ... at full width, as the pool does",
+        full_width_time,
+        format!(
+            "{:.1}x faster",
+            postcard_time.as_secs_f64() / full_width_time.as_secs_f64()
+        ),
     );
     for pool in &pools {
         row(

@@ -43,8 +43,11 @@
 //! worker that dies loses at most one batch of finished work.
 //!
 //! Tasks and results travel in [postcard], a compact binary serde format:
-//! a few bytes and nanoseconds per tiny task. Like every format that does
-//! not describe itself, it cannot carry types that need
+//! a few bytes and nanoseconds per tiny task. A plain value (a number, a
+//! `bool`, a `char`, `()`, or a newtype around one) skips even that and
+//! travels as its little-endian bytes: postcard's varints cost more to
+//! write and read than a tiny task costs to run. Like every format that
+//! does not describe itself, postcard cannot carry types that need
 //! `deserialize_any`: `serde_json::Value`, `#[serde(untagged)]` enums,
 //! `#[serde(flatten)]` fields. Use plain derived types for inputs and
 //! results. Results are framed like chapter 7's, behind a marker, so a
@@ -56,8 +59,8 @@
 //! `serve(task)` with `task: fn(I) -> Result<T, E>` serves `run::<I, T>`. A
 //! frame of results that does not decode as `T` ends its worker, and its
 //! tasks fail with that death, whose stderr tail says what happened; none of
-//! that frame's values is used. A mismatch that happens to decode (a small
-//! `u32` read as a `u64`) cannot be noticed.
+//! that frame's values is used. A mismatch that happens to decode (a struct
+//! of small `u32`s read as one of `u64`s) cannot be noticed.
 //!
 //! # Failures inside a chunk
 //!
@@ -80,10 +83,11 @@
 //! Tasks must not read stdin: it carries the worker's tasks. What they print
 //! on stdout or stderr is harmless: it is not a frame, and is set aside.
 
+mod raw;
 mod wire;
 
 use std::any::Any;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::error::Error;
 use std::fmt::Display;
 use std::fs::File;
@@ -239,7 +243,7 @@ where
         // In exact mode, each result is sent at once.
         let exact = chunk.flags & wire::EXACT != 0;
         let mut inputs = chunk.items();
-        while let Some(input) = inputs.next::<I>() {
+        while let Some(input) = inputs.next_value::<I>() {
             let input = input.unwrap_or_else(|error| not_a_chunk(error));
             match scope.catch(|| task(input)) {
                 Ok(Ok(value)) => results.frame.push_result::<T>(Ok(&value)),
@@ -491,10 +495,10 @@ impl ProcessPool {
             next_fresh: 0,
             count: inputs.len() as u64,
         };
-        let mut ledger = Ledger::new(inputs.len(), progress);
+        let mut ledger = Ledger::new(inputs, progress);
 
         while !ledger.is_complete() {
-            let unsendable = self.dispatch(&mut queue, |task| &inputs[task as usize]);
+            let unsendable = self.dispatch(&mut queue, |task| ledger.input(task));
             ledger.settle_unsendable(unsendable);
             let deadline = self
                 .workers
@@ -592,7 +596,7 @@ impl ProcessPool {
                 }
             }
         }
-        ledger.into_outcomes(inputs)
+        ledger.into_outcomes()
     }
 
     /// Starts workers as needed and gives every hungry one a chunk, with
@@ -635,7 +639,7 @@ impl ProcessPool {
                 // A task is serialized each time it is sent: its input may be
                 // sent again, and stays with the run meanwhile. Whether it
                 // could be is the answer.
-                let mut encode = |task: u64| match frame.push(input(task)) {
+                let mut encode = |task: u64| match frame.push_value(input(task)) {
                     Ok(()) => true,
                     Err(error) => {
                         unsendable.push((task, ErrorReport::serialization("the input", error)));
@@ -862,20 +866,30 @@ impl Queue {
 /// A run's results, kept as they settle; the first result for a task is
 /// the one that counts, and is reported to `progress`.
 ///
-/// Results arrive a frame at a time, for runs of consecutive tasks, and are
-/// kept that way: each moves once, into its outcome, when the run ends.
-struct Ledger<T, P> {
-    /// Runs of settled results, each with the index of its first task.
-    runs: Vec<(usize, Vec<Settled<T>>)>,
+/// Results arrive a frame at a time, for runs of consecutive tasks, from
+/// several workers at once. Once every task before a run has settled, the
+/// run is paired with its inputs: a settled task's input is never sent
+/// again. Pairing as the run goes, rather than all at the end, does the
+/// work while the workers still compute.
+struct Ledger<I, T, P> {
+    /// The outcomes of the first tasks, all settled, in input order.
+    outcomes: Vec<Outcome<I, T, Box<ErrorReport>>>,
+    /// The inputs of the other tasks, from `outcomes.len()` on.
+    inputs: std::vec::IntoIter<I>,
+    /// Settled runs that wait for an earlier task, by their first task.
+    waiting: BTreeMap<usize, Vec<Settled<T>>>,
     settled: Vec<bool>,
     unsettled: usize,
     progress: P,
 }
 
-impl<T, P: FnMut(usize, &Settled<T>)> Ledger<T, P> {
-    fn new(count: usize, progress: P) -> Self {
+impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
+    fn new(inputs: Vec<I>, progress: P) -> Self {
+        let count = inputs.len();
         Ledger {
-            runs: Vec::new(),
+            outcomes: Vec::with_capacity(count),
+            inputs: inputs.into_iter(),
+            waiting: BTreeMap::new(),
             settled: vec![false; count],
             unsettled: count,
             progress,
@@ -884,6 +898,12 @@ impl<T, P: FnMut(usize, &Settled<T>)> Ledger<T, P> {
 
     fn is_complete(&self) -> bool {
         self.unsettled == 0
+    }
+
+    /// The input of a task that has not settled.
+    fn input(&self, task: u64) -> &I {
+        let paired = self.outcomes.len();
+        &self.inputs.as_slice()[task as usize - paired]
     }
 
     fn settle(&mut self, task: u64, result: Settled<T>) {
@@ -908,7 +928,18 @@ impl<T, P: FnMut(usize, &Settled<T>)> Ledger<T, P> {
         for (task, result) in tasks.zip(&results) {
             (self.progress)(task, result);
         }
-        self.runs.push((first, results));
+        self.waiting.insert(first, results);
+        while let Some(results) = self.waiting.remove(&self.outcomes.len()) {
+            // `results` leads the zip: a zip pulls from its first iterator
+            // before it finds the second one empty, and an input pulled
+            // that way would be lost.
+            self.outcomes.extend(
+                results
+                    .into_iter()
+                    .zip(self.inputs.by_ref())
+                    .map(|(result, input)| Outcome { input, result }),
+            );
+        }
     }
 
     /// Settles the tasks whose inputs could not be serialized.
@@ -918,27 +949,10 @@ impl<T, P: FnMut(usize, &Settled<T>)> Ledger<T, P> {
         }
     }
 
-    /// Pairs every input with its result, once all have settled.
-    fn into_outcomes<I>(mut self, inputs: Vec<I>) -> Vec<Outcome<I, T, Box<ErrorReport>>> {
-        debug_assert!(self.is_complete());
-        // The runs cover every task once: in order, they line up with the
-        // inputs.
-        self.runs.sort_unstable_by_key(|&(first, _)| first);
-        let mut outcomes = Vec::with_capacity(inputs.len());
-        let mut inputs = inputs.into_iter();
-        for (first, results) in self.runs {
-            debug_assert_eq!(first, outcomes.len());
-            // `results` leads the zip: a zip pulls from its first
-            // iterator before it finds the second one empty, and an input
-            // pulled that way would be lost.
-            outcomes.extend(
-                results
-                    .into_iter()
-                    .zip(inputs.by_ref())
-                    .map(|(result, input)| Outcome { input, result }),
-            );
-        }
-        outcomes
+    /// Every input with its result, once all have settled.
+    fn into_outcomes(self) -> Vec<Outcome<I, T, Box<ErrorReport>>> {
+        debug_assert!(self.is_complete() && self.waiting.is_empty());
+        self.outcomes
     }
 }
 
@@ -992,9 +1006,9 @@ impl InFlight {
 
 /// Ends a worker that died, or closed its stdout, and fails or requeues
 /// the tasks it owed.
-fn bury<T, P: FnMut(usize, &Settled<T>)>(
+fn bury<I, T, P: FnMut(usize, &Settled<T>)>(
     worker: Worker,
-    ledger: &mut Ledger<T, P>,
+    ledger: &mut Ledger<I, T, P>,
     queue: &mut Queue,
 ) {
     let unfinished = worker.in_flight.tasks();
@@ -1095,15 +1109,20 @@ mod tests {
     #[test]
     fn the_ledger_keeps_the_first_result_and_lines_outcomes_up_with_inputs() {
         let mut reported = Vec::new();
-        let mut ledger = Ledger::new(5, |task, result: &Settled<u32>| {
+        let inputs = vec!['a', 'b', 'c', 'd', 'e'];
+        let mut ledger = Ledger::new(inputs, |task, result: &Settled<u32>| {
             reported.push((task, result.as_ref().ok().copied()));
         });
         ledger.settle_run(3, vec![Ok(30), Ok(40)]);
+        ledger.settle(0, Ok(0));
+        // Task 0 is paired with its input; the unsettled ones keep theirs.
+        assert_eq!(ledger.outcomes.len(), 1);
+        assert_eq!((*ledger.input(1), *ledger.input(2)), ('b', 'c'));
         ledger.settle(1, Err(Failure::TimedOut(Duration::from_secs(1))));
-        // A late frame for tasks 0 to 2: task 1 has settled already.
-        ledger.settle_run(0, vec![Ok(0), Ok(10), Ok(20)]);
+        // A late frame for tasks 0 to 2: tasks 0 and 1 have settled already.
+        ledger.settle_run(0, vec![Ok(99), Ok(10), Ok(20)]);
         assert!(ledger.is_complete());
-        let outcomes = ledger.into_outcomes(vec!['a', 'b', 'c', 'd', 'e']);
+        let outcomes = ledger.into_outcomes();
 
         let inputs: Vec<char> = outcomes.iter().map(|o| o.input).collect();
         assert_eq!(inputs, ['a', 'b', 'c', 'd', 'e']);
@@ -1115,8 +1134,8 @@ mod tests {
             [
                 (3, Some(30)),
                 (4, Some(40)),
-                (1, None),
                 (0, Some(0)),
+                (1, None),
                 (2, Some(20))
             ]
         );
