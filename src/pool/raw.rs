@@ -217,7 +217,7 @@ impl<'de> de::Deserializer<'de> for Reader<'_, 'de> {
         _: &'static str,
         visitor: V,
     ) -> Result<V::Value, NotRaw> {
-        visitor.visit_unit()
+        self.deserialize_unit(visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
