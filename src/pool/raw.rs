@@ -1,5 +1,5 @@
-//! The fast path for results that are one plain value: a number, a
-//! `bool`, a `char`, `()`, or a newtype around one of them.
+//! The fast path for inputs and results that are one plain value: a
+//! number, a `bool`, a `char`, `()`, or a newtype around one of them.
 //!
 //! postcard writes integers as varints, which is compact but costs a few
 //! nanoseconds per number to write and as many to read: for a task that
@@ -41,13 +41,11 @@ impl de::Error for NotRaw {
 }
 
 /// Appends `value` to `out` if it is a plain value; otherwise leaves `out`
-/// as it was.
+/// as it was. (A `Serialize` impl makes one call on the writer, which
+/// either writes a whole value or refuses before writing anything.)
 #[inline]
 pub(super) fn write<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), NotRaw> {
-    let start = out.len();
-    value
-        .serialize(Writer(out))
-        .inspect_err(|_| out.truncate(start))
+    value.serialize(Writer(out))
 }
 
 /// Reads a `T` that [`write`] wrote from the front of `bytes`, and moves
