@@ -410,7 +410,10 @@ impl Worker {
 /// A pool of worker processes. See the [module documentation](self).
 ///
 /// Returned errors arrive as boxed [`ErrorReport`]s, so that an outcome
-/// stays small when, as usually, nothing failed.
+/// stays small when, as usually, nothing failed. A task that never reached
+/// a worker gets [`Failure::Returned`] too, with a report whose `kind` says
+/// why: `"serialization"` when its input could not be written, `"spawn"`
+/// when no worker process could be started to run it.
 pub struct ProcessPool {
     config: Config,
     workers: HashMap<u64, Worker>,
@@ -498,8 +501,12 @@ impl ProcessPool {
         let mut ledger = Ledger::new(inputs, progress);
 
         while !ledger.is_complete() {
-            let unsendable = self.dispatch(&mut queue, |task| ledger.input(task));
-            ledger.settle_unsendable(unsendable);
+            let unsent = self.dispatch(&mut queue, |task| ledger.input(task));
+            ledger.settle_unsent(unsent);
+            if ledger.is_complete() {
+                // The last tasks were never sent: no event is coming.
+                break;
+            }
             let deadline = self
                 .workers
                 .values()
@@ -600,18 +607,26 @@ impl ProcessPool {
     }
 
     /// Starts workers as needed and gives every hungry one a chunk, with
-    /// each task's input found by `input`. Returns the tasks whose inputs
-    /// could not be serialized, with why.
+    /// each task's input found by `input`. Returns the tasks that cannot be
+    /// sent, with why: their inputs could not be serialized, or no worker
+    /// could be started to run them.
     fn dispatch<'a, I: Serialize + 'a>(
         &mut self,
         queue: &mut Queue,
         input: impl Fn(u64) -> &'a I,
     ) -> Vec<(u64, ErrorReport)> {
-        let mut unsendable = Vec::new();
+        let mut unsent = Vec::new();
         while !queue.is_empty() && self.workers.len() < self.config.workers {
-            match self.spawn() {
-                Ok(()) => {}
-                Err(error) => panic!("cannot start a pool worker: {error}"),
+            if let Err(error) = self.spawn() {
+                if self.workers.is_empty() {
+                    // Nothing could ever run these tasks: waiting would
+                    // hang, and a panic would lose the outcomes in hand.
+                    let report = ErrorReport::not_started(&self.program_name(), &error);
+                    unsent.extend(queue.drain().map(|task| (task, report.clone())));
+                }
+                // Otherwise the workers there are carry on, and the next
+                // pass tries again.
+                break;
             }
         }
         // A worker takes chunks while it is idle, or, to stay busy while
@@ -642,7 +657,7 @@ impl ProcessPool {
                 let mut encode = |task: u64| match frame.push_value(input(task)) {
                     Ok(()) => true,
                     Err(error) => {
-                        unsendable.push((task, ErrorReport::serialization("the input", error)));
+                        unsent.push((task, ErrorReport::serialization("the input", error)));
                         false
                     }
                 };
@@ -693,7 +708,16 @@ impl ProcessPool {
                 given = true;
             }
         }
-        unsendable
+        unsent
+    }
+
+    /// The program the workers run, for messages.
+    fn program_name(&self) -> String {
+        match &self.config.program {
+            Some(program) => program.display().to_string(),
+            None => std::env::current_exe()
+                .map_or_else(|_| "this program".to_owned(), |p| p.display().to_string()),
+        }
     }
 
     fn spawn(&mut self) -> io::Result<()> {
@@ -942,9 +966,9 @@ impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
         }
     }
 
-    /// Settles the tasks whose inputs could not be serialized.
-    fn settle_unsendable(&mut self, unsendable: Vec<(u64, ErrorReport)>) {
-        for (task, report) in unsendable {
+    /// Settles the tasks that could not be sent to a worker.
+    fn settle_unsent(&mut self, unsent: Vec<(u64, ErrorReport)>) {
+        for (task, report) in unsent {
             self.settle(task, Err(Failure::Returned(Box::new(report))));
         }
     }

@@ -51,6 +51,18 @@ impl ErrorReport {
         }
     }
 
+    /// A report for a task that no worker process could be started to run:
+    /// starting `program` failed with `error`.
+    pub(crate) fn not_started(program: &str, error: &std::io::Error) -> Self {
+        ErrorReport {
+            kind: "spawn".to_owned(),
+            message: format!("cannot start a worker process ({program}): {error}"),
+            causes: Vec::new(),
+            location: None,
+            backtrace: None,
+        }
+    }
+
     /// A report of `error` and its whole `source()` chain.
     pub fn from_error<E: Error + 'static>(error: &E) -> Self {
         let mut report = Self::from_dyn_error(error);

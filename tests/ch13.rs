@@ -3,7 +3,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{example_binary, line_of, run};
+use common::{example_binary, line_of, run, within};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{Config, ProcessPool};
 use no_silent_failures::process::Exit;
@@ -131,12 +131,13 @@ fn a_pool_dropped_while_unwinding_kills_and_reaps_its_workers() {
 #[test]
 fn a_hung_task_times_out_and_the_pool_carries_on() {
     let timeout = Duration::from_millis(300);
-    let mut pool = pool(timeout);
     let inputs: Vec<String> = ["square 2", "hang", "square 3", "square 4"]
         .map(String::from)
         .to_vec();
     let started = Instant::now();
-    let outcomes = pool.run::<String, String>(inputs);
+    let outcomes = within("a run with a hung task", move || {
+        pool(timeout).run::<String, String>(inputs)
+    });
     // One timeout to see that the chunk is stuck, one in exact mode to see
     // which task is.
     assert!(started.elapsed() >= 2 * timeout);
@@ -153,9 +154,10 @@ fn a_hung_task_times_out_and_the_pool_carries_on() {
 #[test]
 fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
     let timeout = Duration::from_millis(300);
-    let mut pool = pool_of(1, 1, timeout);
     let started = Instant::now();
-    let outcomes = pool.run::<String, String>(vec!["hang".into(), "square 2".into()]);
+    let outcomes = within("a run with a hung task", move || {
+        pool_of(1, 1, timeout).run::<String, String>(vec!["hang".into(), "square 2".into()])
+    });
     // The one worker was sent both one-task chunks at once, so when it
     // hangs it owes two tasks, and exact mode costs a second timeout to
     // find the culprit. Sent one chunk at a time, it would owe only the
@@ -194,9 +196,10 @@ fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
 #[test]
 fn a_worker_whose_pipes_outlive_it_is_found_dead_at_the_timeout() {
     let timeout = Duration::from_millis(300);
-    let mut pool = pool(timeout);
     let started = Instant::now();
-    let outcomes = pool.run::<String, String>(vec!["orphan".into()]);
+    let outcomes = within("a run with an orphan", move || {
+        pool(timeout).run::<String, String>(vec!["orphan".into()])
+    });
     let elapsed = started.elapsed();
     let Err(Failure::Died(death)) = &outcomes[0].result else {
         panic!("expected a death, got {:?}", outcomes[0].result);
@@ -249,15 +252,29 @@ impl serde::Serialize for Picky {
 
 #[test]
 fn an_input_that_cannot_be_serialized_fails_alone() {
-    let mut pool = pool(Duration::from_secs(10));
-    let inputs = vec![Picky("square 2"), Picky("unsendable"), Picky("square 3")];
-    let outcomes = pool.run::<Picky, String>(inputs);
+    let (outcomes, nothing_sent) = within("a run with unsendable inputs", || {
+        let mut pool = pool(Duration::from_secs(10));
+        let inputs = vec![Picky("square 2"), Picky("unsendable"), Picky("square 3")];
+        let outcomes = pool.run::<Picky, String>(inputs);
+        // A run in which nothing can be sent ends too, with nothing to
+        // wait for.
+        let nothing_sent = pool.run::<Picky, String>(vec![Picky("unsendable")]);
+        (outcomes, nothing_sent)
+    });
     assert_eq!(outcomes[0].value().map(String::as_str), Some("4"));
+    let unsendable = "returned an error: the input could not be serialized: this one stays home";
     assert_eq!(
         outcomes[1].failure().map(ToString::to_string).as_deref(),
-        Some("returned an error: the input could not be serialized: this one stays home")
+        Some(unsendable)
     );
     assert_eq!(outcomes[2].value().map(String::as_str), Some("9"));
+    assert_eq!(
+        nothing_sent[0]
+            .failure()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some(unsendable)
+    );
 }
 
 #[test]
@@ -265,7 +282,9 @@ fn results_of_another_type_fail_their_tasks_instead_of_decoding_as_garbage() {
     let mut pool = pool(Duration::from_secs(10));
     let inputs: Vec<String> = vec!["square 2".into(), "square 3".into()];
     // The workers answer with strings; this run expects numbers.
-    let outcomes = pool.run::<String, u64>(inputs);
+    let (outcomes, mut pool) = within("a run of the wrong type", move || {
+        (pool.run::<String, u64>(inputs), pool)
+    });
     for outcome in &outcomes {
         let Err(Failure::Died(death)) = &outcome.result else {
             panic!(
@@ -317,7 +336,9 @@ fn workers_that_cannot_serve_fail_the_run_at_once_instead_of_one_by_one() {
     )
     .unwrap();
     let inputs: Vec<String> = (0..500).map(|n| format!("square {n}")).collect();
-    let outcomes = pool.run::<String, String>(inputs);
+    let (outcomes, pool) = within("a run with no role", move || {
+        (pool.run::<String, String>(inputs), pool)
+    });
     assert_eq!(outcomes.len(), 500);
     for outcome in &outcomes {
         let Err(Failure::Died(death)) = &outcome.result else {
@@ -334,6 +355,32 @@ fn workers_that_cannot_serve_fail_the_run_at_once_instead_of_one_by_one() {
     }
     // Not one replacement per task.
     assert_eq!(pool.workers_started(), 2);
+}
+
+#[test]
+fn a_worker_that_cannot_be_started_fails_every_task_instead_of_the_caller() {
+    let missing = "/no-such-directory/no-such-worker";
+    let (outcomes, started) = within("a run with no worker", move || {
+        let mut pool = ProcessPool::new(Config::new("task").program(missing).workers(2)).unwrap();
+        let inputs: Vec<String> = vec!["square 2".into(), "square 3".into()];
+        (pool.run::<String, String>(inputs), pool.workers_started())
+    });
+    assert_eq!(outcomes.len(), 2);
+    for outcome in &outcomes {
+        let report = outcome
+            .failure()
+            .and_then(Failure::returned)
+            .unwrap_or_else(|| panic!("{:?}: {:?}", outcome.input, outcome.result));
+        assert_eq!(report.kind, "spawn");
+        assert!(
+            report.message.starts_with(&format!(
+                "cannot start a worker process ({missing}): No such file or directory"
+            )),
+            "{}",
+            report.message
+        );
+    }
+    assert_eq!(started, 0);
 }
 
 #[test]

@@ -95,19 +95,42 @@ fn entries(dir: &Path) -> BTreeSet<std::ffi::OsString> {
         .unwrap_or_default()
 }
 
-/// Runs `behaviours` on a fresh pool and checks every outcome, then that
-/// the pool's workers are gone once it is dropped.
-fn run_schedule(behaviours: &[Behaviour], timeout: Duration) -> Result<(), TestCaseError> {
+/// A pool's shape: how many workers, and how many tasks per chunk. Chunks
+/// of one task, of a few, and of more than a schedule holds each take
+/// their own path through the pool's blame and requeueing.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    workers: usize,
+    chunk_size: usize,
+}
+
+fn shapes() -> impl Strategy<Value = Shape> {
+    (1usize..=3, 1usize..=12).prop_map(|(workers, chunk_size)| Shape {
+        workers,
+        chunk_size,
+    })
+}
+
+/// Runs `behaviours` on a fresh pool of `shape` and checks every outcome,
+/// then that the pool's workers are gone once it is dropped.
+fn run_schedule(
+    behaviours: &[Behaviour],
+    shape: Shape,
+    timeout: Duration,
+) -> Result<(), TestCaseError> {
     let mut pool = ProcessPool::new(
         Config::new("task")
             .program(example_binary("ch13-fixed"))
-            .workers(2)
-            .chunk_size(3)
+            .workers(shape.workers)
+            .chunk_size(shape.chunk_size)
             .timeout(timeout),
     )
     .unwrap();
     let inputs: Vec<String> = behaviours.iter().map(Behaviour::input).collect();
-    let outcomes = pool.run::<String, String>(inputs.clone());
+    let sent = inputs.clone();
+    let (outcomes, pool) = common::within("a schedule of faults", move || {
+        (pool.run::<String, String>(sent), pool)
+    });
     let pids = pool.worker_pids();
     drop(pool);
     prop_assert_eq!(outcomes.len(), behaviours.len());
@@ -149,6 +172,8 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     // a generous timeout that no task reaches.
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 8,
+        // A failing case is saved beside this file, and tried first next time.
+        source_file: Some(file!()),
         ..ProptestConfig::default()
     });
     let schedule = prop::collection::vec(
@@ -156,26 +181,35 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         1..12,
     );
     runner
-        .run(&schedule, |behaviours| {
-            run_schedule(&behaviours, Duration::from_secs(30))?;
+        .run(&(schedule, shapes()), |(behaviours, shape)| {
+            run_schedule(&behaviours, shape, Duration::from_secs(30))?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })
         .unwrap();
 
-    // The same with hangs, which cost a timeout each: a short one, and
-    // fewer cases.
+    // The same with hangs, which cost a timeout or two each: a short
+    // timeout, fewer cases, and at least one hang in every case.
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 4,
+        // A failing case is saved beside this file, and tried first next time.
+        source_file: Some(file!()),
         ..ProptestConfig::default()
     });
-    let schedule = prop::collection::vec(
-        prop_oneof![6 => quick_failures(), 1 => Just(Behaviour::Hang)],
-        1..8,
-    );
+    let schedule = (
+        prop::collection::vec(
+            prop_oneof![12 => quick_failures(), 1 => Just(Behaviour::Hang)],
+            0..7,
+        ),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(mut behaviours, at)| {
+            behaviours.insert(at.index(behaviours.len() + 1), Behaviour::Hang);
+            behaviours
+        });
     runner
-        .run(&schedule, |behaviours| {
-            run_schedule(&behaviours, Duration::from_millis(200))?;
+        .run(&(schedule, shapes()), |(behaviours, shape)| {
+            run_schedule(&behaviours, shape, Duration::from_millis(200))?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })

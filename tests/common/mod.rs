@@ -4,8 +4,10 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::process::{Command, Output, Stdio};
+use std::sync::{OnceLock, mpsc};
+use std::thread;
+use std::time::Duration;
 
 use regex::Regex;
 
@@ -174,6 +176,54 @@ fn processes(keep: impl Fn(u32) -> bool) -> Vec<u32> {
         .collect()
 }
 
+/// How long a test lets a program or a pool run before calling it hung.
+/// Far beyond what any of them needs: it only turns a hang into a failure.
+pub const HANG_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `work` on a thread of its own and returns its value, or `None` if
+/// it is still running after `limit` (it is then left running). A panic in
+/// `work` carries on in the caller.
+fn finished_within<T: Send + 'static>(
+    limit: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (done, finished) = mpsc::channel();
+    let working = thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    match finished.recv_timeout(limit) {
+        Ok(value) => Some(value),
+        Err(mpsc::RecvTimeoutError::Timeout) => None,
+        Err(mpsc::RecvTimeoutError::Disconnected) => match working.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the thread sends its value before it ends"),
+        },
+    }
+}
+
+/// Runs `work`, and fails the test, naming `what`, if it is still running
+/// after [`HANG_LIMIT`]: a hang becomes a failure instead of a test run that
+/// never ends.
+pub fn within<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    finished_within(HANG_LIMIT, work)
+        .unwrap_or_else(|| panic!("{what} hung: still running after {HANG_LIMIT:?}"))
+}
+
+/// Runs `command` to its end, with its stdout and stderr captured, like
+/// `Command::output`; kills it and fails the test, naming it as `shown`, if
+/// it runs past [`HANG_LIMIT`].
+fn output_within_limit(command: &mut Command, shown: &str) -> std::io::Result<Output> {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    finished_within(HANG_LIMIT, move || child.wait_with_output()).unwrap_or_else(|| {
+        kill(&[pid]);
+        panic!("`{shown}` hung: killed after {HANG_LIMIT:?}")
+    })
+}
+
 /// Ends the given processes with SIGKILL (via the `kill` utility).
 pub fn kill(pids: &[u32]) {
     for pid in pids {
@@ -191,12 +241,7 @@ fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -
         RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
     let mut command = Command::new(binary);
-    command
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(args).current_dir(root()).stdin(Stdio::null());
     for name in CONTROLLED_ENV {
         command.env_remove(name);
     }
@@ -204,8 +249,7 @@ fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -
     for (name, value) in env {
         command.env(name, value);
     }
-    let output = command
-        .output()
+    let output = output_within_limit(&mut command, shown)
         .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.display()));
     let run = Run {
         command: shown.to_owned(),
@@ -253,7 +297,8 @@ pub fn rustc(source: &str, flags: &[&str]) -> (Run, PathBuf) {
 /// after saying why when there is no `python3` on this machine. The run
 /// shows the last line of stderr; [`Run::stderr_full`] has all of it.
 pub fn python(script: &str) -> Option<Run> {
-    let output = Command::new("python3")
+    let mut command = Command::new("python3");
+    command
         .arg(script)
         .current_dir(root())
         .env_remove("PYTHONSTARTUP")
@@ -261,8 +306,8 @@ pub fn python(script: &str) -> Option<Run> {
         .env("PYTHONWARNINGS", "ignore")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONHASHSEED", "0")
-        .stdin(Stdio::null())
-        .output();
+        .stdin(Stdio::null());
+    let output = output_within_limit(&mut command, &format!("python3 {script}"));
     let output = match output {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
