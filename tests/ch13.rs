@@ -84,6 +84,24 @@ fn fixed_run_gives_every_input_exactly_one_outcome() {
     );
 }
 
+#[test]
+fn fixed_run_times_out_a_hang_and_brings_an_8_mib_result_home_whole() {
+    // The run the chapter suggests trying.
+    let started = Instant::now();
+    let run = run("ch13-fixed", &["square 3", "hang", "big 8", "square 4"]);
+    // Two timeouts of 500 ms: the stuck chunk, then the culprit alone.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "#0 \"square 3\": 9\n\
+         #1 \"hang\": timed out after 500ms\n\
+         #2 \"big 8\": 8388608 bytes\n\
+         #3 \"square 4\": 16\n\
+         3 of 4 succeeded, 1 failed; 4 outcomes reported as they came\n"
+    );
+}
+
 fn pool(timeout: Duration) -> ProcessPool {
     pool_of(2, 3, timeout)
 }

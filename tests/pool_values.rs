@@ -1,0 +1,158 @@
+//! Chapter 13's pool with plain values, end to end. Numbers, floats, chars,
+//! bools and newtypes around them cross to the workers and back as their
+//! little-endian bytes; other types as postcard; both directions can mix.
+//! Every value must come back exact, bit for bit, beside returned errors
+//! and panics.
+//!
+//! A test binary without libtest's harness: its workers are this program
+//! started again, so `worker::guard` must run first thing in `main`, as in
+//! the chapter's examples. It panics, and `cargo test` fails, on the first
+//! check that does not hold.
+use std::convert::Infallible;
+use std::fmt::Debug;
+use std::time::Duration;
+
+use no_silent_failures::failure::Failure;
+use no_silent_failures::pool::{self, Config, ProcessPool};
+use no_silent_failures::worker;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The input that makes `square` return an error, and the one that makes
+/// it panic.
+const UNLUCKY: u64 = 13;
+const CURSED: u64 = 666;
+
+fn square(n: u64) -> Result<u64, std::io::Error> {
+    match n {
+        UNLUCKY => Err(std::io::Error::other(format!("{n} is unlucky"))),
+        CURSED => panic!("{n} is cursed"),
+        // Wrapping on purpose: large inputs test every byte of the width.
+        n => Ok(n.wrapping_mul(n)),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Celsius(f64);
+
+fn fahrenheit(celsius: Celsius) -> Result<f64, Infallible> {
+    Ok(celsius.0 * 9.0 / 5.0 + 32.0)
+}
+
+/// A plain value in, a value postcard carries out.
+fn next_char(c: char) -> Result<Option<char>, Infallible> {
+    Ok(char::from_u32(u32::from(c) + 1))
+}
+
+/// And the other way round.
+fn is_empty(text: String) -> Result<bool, Infallible> {
+    Ok(text.is_empty())
+}
+
+fn pool_of(role: &str, chunk_size: usize) -> ProcessPool {
+    let config = Config::new(role)
+        .workers(2)
+        .chunk_size(chunk_size)
+        .timeout(Duration::from_secs(30));
+    ProcessPool::new(config).expect("this program's path")
+}
+
+/// Runs `inputs` through a pool of `role` and returns the values, failing
+/// on any failure.
+fn values<I, T>(role: &str, chunk_size: usize, inputs: Vec<I>) -> Vec<T>
+where
+    I: Serialize + Debug,
+    T: DeserializeOwned + Send + Clone + 'static,
+{
+    pool_of(role, chunk_size)
+        .run::<I, T>(inputs)
+        .into_iter()
+        .map(|outcome| match outcome.result {
+            Ok(value) => value,
+            Err(failure) => panic!("{role} {:?} failed: {failure}", outcome.input),
+        })
+        .collect()
+}
+
+fn numbers_come_back_exact_at_every_chunk_size() {
+    let mut inputs: Vec<u64> = (0..20_000)
+        .filter(|&n| n != UNLUCKY && n != CURSED)
+        .collect();
+    inputs.extend([u64::MAX, u64::MAX - 1, 1 << 32, 0x0102_0304_0506_0708]);
+    let expected: Vec<u64> = inputs.iter().map(|n| n.wrapping_mul(*n)).collect();
+    for chunk_size in [1, 7, 5000] {
+        let got: Vec<u64> = values("square", chunk_size, inputs.clone());
+        assert_eq!(got, expected, "chunks of {chunk_size}");
+    }
+}
+
+fn errors_and_panics_travel_beside_plain_values() {
+    let outcomes = pool_of("square", 4).run::<u64, u64>(vec![3, UNLUCKY, CURSED, u64::MAX]);
+    assert_eq!(outcomes[0].value(), Some(&9));
+    let returned = outcomes[1].failure().and_then(Failure::returned);
+    assert_eq!(
+        returned.map(|report| report.message.as_str()),
+        Some("13 is unlucky")
+    );
+    let panic = outcomes[2].failure().and_then(Failure::panic);
+    assert_eq!(panic.map(|p| p.message.as_str()), Some("666 is cursed"));
+    let location = panic.and_then(|p| p.location.as_ref());
+    assert!(
+        location.is_some_and(|l| l.file.ends_with("pool_values.rs")),
+        "{location:?}"
+    );
+    assert_eq!(outcomes[3].value(), Some(&1));
+}
+
+fn floats_come_back_bit_for_bit() {
+    let inputs = [
+        -40.0,
+        0.0,
+        -0.0,
+        36.6,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::NAN,
+    ];
+    let got: Vec<f64> = values("fahrenheit", 3, inputs.map(Celsius).to_vec());
+    let expected = inputs.map(|c| fahrenheit(Celsius(c)).unwrap_or_else(|never| match never {}));
+    let bits = |floats: &[f64]| floats.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&got), bits(&expected));
+    assert_eq!(got[0], -40.0);
+    assert!(got[5].is_infinite() && got[6].is_nan());
+}
+
+fn plain_and_postcard_values_mix_in_both_directions() {
+    let got: Vec<Option<char>> = values("next_char", 2, vec!['a', 'z', '\u{D7FF}', char::MAX]);
+    assert_eq!(got, [Some('b'), Some('{'), None, None]);
+    let got: Vec<bool> = values("is_empty", 2, vec![String::new(), "x".to_owned()]);
+    assert_eq!(got, [true, false]);
+}
+
+fn main() {
+    worker::guard(&[
+        ("square", || pool::serve(square)),
+        ("fahrenheit", || pool::serve(fahrenheit)),
+        ("next_char", || pool::serve(next_char)),
+        ("is_empty", || pool::serve(is_empty)),
+    ]);
+    let checks: [(&str, fn()); 4] = [
+        (
+            "numbers come back exact at every chunk size",
+            numbers_come_back_exact_at_every_chunk_size,
+        ),
+        (
+            "errors and panics travel beside plain values",
+            errors_and_panics_travel_beside_plain_values,
+        ),
+        ("floats come back bit for bit", floats_come_back_bit_for_bit),
+        (
+            "plain and postcard values mix in both directions",
+            plain_and_postcard_values_mix_in_both_directions,
+        ),
+    ];
+    for (name, check) in checks {
+        check();
+        println!("pool values: {name} ... ok");
+    }
+}
