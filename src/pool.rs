@@ -268,8 +268,10 @@ where
     }
 }
 
-/// A flag that a thread of its own raises every `interval`.
+/// A flag that a thread of its own raises every `interval`, but not more
+/// than once a millisecond: a zero interval would keep a core spinning.
 fn ticker(interval: Duration) -> Arc<AtomicBool> {
+    let interval = interval.max(Duration::from_millis(1));
     let due = Arc::new(AtomicBool::new(false));
     let raise = Arc::clone(&due);
     // Not synchronisation: a metronome. It ends with the process.
