@@ -3,7 +3,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{example_binary, line_of, run, within};
+use common::{example_binary, gone, line_of, run, within};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{Config, ProcessPool};
 use no_silent_failures::process::Exit;
@@ -117,12 +117,6 @@ fn config_of(workers: usize, chunk_size: usize, timeout: Duration) -> Config {
         .workers(workers)
         .chunk_size(chunk_size)
         .timeout(timeout)
-}
-
-/// Whether `pid` is gone for good: not running, and not a zombie either (a
-/// zombie keeps its /proc entry until it is reaped).
-fn gone(pid: u32) -> bool {
-    !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 #[cfg(target_os = "linux")]
@@ -399,6 +393,57 @@ fn a_worker_that_cannot_be_started_fails_every_task_instead_of_the_caller() {
         );
     }
     assert_eq!(started, 0);
+}
+
+/// A file that is removed when this is dropped, also when a test fails.
+struct RemovedOnDrop(std::path::PathBuf);
+
+impl Drop for RemovedOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pool_that_cannot_replace_a_worker_carries_on_with_the_one_it_has() {
+    // A copy of the worker program, removed once both workers run: no
+    // replacement can start after that.
+    let copy =
+        RemovedOnDrop(std::env::temp_dir().join(format!("nsf-ch13-worker-{}", std::process::id())));
+    std::fs::copy(example_binary("ch13-fixed"), &copy.0).unwrap();
+    let mut pool =
+        ProcessPool::new(config_of(2, 1, Duration::from_secs(10)).program(&copy.0)).unwrap();
+    let warm_up = pool.run::<String, String>(vec!["square 1".into(), "square 1".into()]);
+    assert!(warm_up.iter().all(|o| o.is_ok()));
+    drop(copy);
+
+    // One-task chunks, two to each worker: the killer's worker also owes
+    // "square 3". After that death no replacement starts, and the other
+    // worker runs the killer again, alone, and dies of it too; only then,
+    // with no worker left, does "square 3" fail for want of one.
+    let inputs: Vec<String> = ["kill", "square 2", "square 3", "square 4"]
+        .map(String::from)
+        .to_vec();
+    let (outcomes, started) = within("a run whose program vanished", move || {
+        (pool.run::<String, String>(inputs), pool.workers_started())
+    });
+    // Had the first failed start ended the run, the killer would be a
+    // start failure, not a death.
+    assert!(
+        matches!(&outcomes[0].result, Err(Failure::Died(death)) if death.exit == Exit::Signal(9)),
+        "{:?}",
+        outcomes[0].result
+    );
+    assert_eq!(outcomes[1].value().map(String::as_str), Some("4"));
+    let report = outcomes[2].failure().and_then(Failure::returned);
+    assert_eq!(
+        report.map(|r| r.kind.as_str()),
+        Some("spawn"),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[3].value().map(String::as_str), Some("16"));
+    assert_eq!(started, 2);
 }
 
 #[test]

@@ -145,11 +145,7 @@ fn run_schedule(
     }
     for pid in pids {
         // Reaped: not even a zombie keeps a /proc entry.
-        prop_assert!(
-            !Path::new(&format!("/proc/{pid}")).exists(),
-            "worker {} survived",
-            pid
-        );
+        prop_assert!(common::gone(pid), "worker {} survived", pid);
     }
     // Nor did any worker that died or was replaced during the run: this
     // test process has no children left at all, zombies included.

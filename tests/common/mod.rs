@@ -164,6 +164,12 @@ pub fn children() -> Vec<u32> {
     })
 }
 
+/// Whether `pid` is gone for good: not running, and not a zombie either (a
+/// zombie keeps its /proc entry until it is reaped). Linux only.
+pub fn gone(pid: u32) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// The ids of the processes listed in /proc for which `keep` holds.
 fn processes(keep: impl Fn(u32) -> bool) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
