@@ -84,7 +84,9 @@ struct PoolTimes {
 fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
     let config = Config::new("square").workers(WORKERS).chunk_size(chunk);
     let mut pool = ProcessPool::new(config).expect("this program's path");
-    pool.run::<u64, u64>(vec![1, 2]); // start the workers
+    // Starts the workers; a pool whose workers cannot serve ends here.
+    let started = pool.run::<u64, u64>(vec![1, 2]);
+    assert!(started.iter().all(|o| o.is_ok()), "{started:?}");
 
     let run = timed(
         rounds,

@@ -461,6 +461,7 @@ impl ProcessPool {
 
     /// Runs every input on the pool, and returns one outcome per input, in
     /// input order.
+    #[must_use = "the outcomes are the only record of which inputs failed"]
     pub fn run<I, T>(&mut self, inputs: Vec<I>) -> Vec<Outcome<I, T, Box<ErrorReport>>>
     where
         I: Serialize,
@@ -471,6 +472,7 @@ impl ProcessPool {
 
     /// Like [`run`](Self::run), and calls `progress(index, result)` for each
     /// input as soon as its outcome is known, in completion order.
+    #[must_use = "the outcomes are the only record of which inputs failed"]
     pub fn run_with_progress<I, T>(
         &mut self,
         inputs: Vec<I>,

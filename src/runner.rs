@@ -119,6 +119,16 @@ impl Runner {
     /// assert_eq!(outcomes[42].failure().unwrap().panic().unwrap().message, "no 42s");
     /// assert!(outcomes.iter().enumerate().all(|(i, o)| o.input == i as i32));
     /// ```
+    ///
+    /// The outcomes are `#[must_use]`: a run whose outcomes nobody reads is
+    /// a warning (here made an error, so that this example fails to compile).
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// use no_silent_failures::runner::Runner;
+    /// Runner::new().run(vec![1, 2], |&n: &u32| Ok::<_, std::io::Error>(n));
+    /// ```
+    #[must_use = "the outcomes are the only record of which inputs failed"]
     pub fn run<I, T, E, F>(&self, inputs: Vec<I>, task: F) -> Vec<Outcome<I, T, E>>
     where
         I: Send,
@@ -171,6 +181,7 @@ impl Runner {
     /// assert_eq!(outcomes[0].value(), Some(&1));
     /// assert!(outcomes[1].failure().unwrap().is_timeout());
     /// ```
+    #[must_use = "the outcomes are the only record of which inputs failed"]
     pub fn run_with_timeout<I, T, E, F>(
         &self,
         inputs: Vec<I>,

@@ -88,6 +88,7 @@ where
 /// # Panics
 ///
 /// If called outside a tokio runtime.
+#[must_use = "the outcomes are the only record of which inputs failed"]
 pub async fn run_tasks<I, T, E, F, Fut>(
     inputs: Vec<I>,
     limit: Option<Duration>,

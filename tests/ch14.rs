@@ -5,7 +5,168 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Ending, Run, line_of, root};
+use common::{Ending, Run, line_of, root, run};
+use proptest::prelude::*;
+
+const BACKUPS: &str = "chapters/14-audit-checklist/backups.rs";
+
+#[test]
+fn swallowed_run_exits_0_and_says_nothing_of_two_failed_backups() {
+    let run = run("ch14", &[]);
+    snapshot!("ch14-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(run.stdout, "backed up 3 entries, 422 MiB\n");
+    // The runner caught the panic, so not even the panic hook spoke.
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn fixed_run_reports_each_failure_with_its_input_and_reason() {
+    let run = run("ch14-fixed", &[]);
+    snapshot!("ch14-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "mail:120: 120 MiB\ncode:300: 300 MiB\nnotes:2: 2 MiB\n3 of 5 succeeded, 2 failed\n"
+    );
+    let expect = line_of(BACKUPS, ".expect(\"the size is a number of MiB\")");
+    let column = std::fs::read_to_string(root().join(BACKUPS))
+        .unwrap()
+        .lines()
+        .nth(expect - 1)
+        .and_then(|line| line.find(".expect("))
+        .unwrap()
+        + 2;
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: photos:lots: panicked at {BACKUPS}:{expect}:{column}: \
+             the size is a number of MiB: ParseIntError {{ kind: InvalidDigit }}\n\
+             error: videos:4096: returned an error: videos holds 4096 MiB, over the 1024 MiB quota\n"
+        )
+    );
+}
+
+/// A backup entry, and whether it should fail.
+fn entry() -> impl Strategy<Value = (String, bool)> {
+    prop_oneof![
+        ("[a-z]{1,6}", 0u64..=1024).prop_map(|(name, mib)| (format!("{name}:{mib}"), false)),
+        ("[a-z]{1,6}", 1025u64..1_000_000).prop_map(|(name, mib)| (format!("{name}:{mib}"), true)),
+        ("[a-z]{1,6}", "[a-z]{0,3}").prop_map(|(name, size)| (format!("{name}:{size}"), true)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// For any entries: the swallowed program always exits 0 and names no
+    /// failure; the fixed one gives each entry its own line, each failure
+    /// on stderr, and exits 1 exactly when something failed.
+    #[test]
+    fn only_the_fixed_program_accounts_for_every_entry(
+        entries in prop::collection::vec(entry(), 1..8)
+    ) {
+        let args: Vec<&str> = entries.iter().map(|(entry, _)| entry.as_str()).collect();
+        let failing: Vec<&str> = entries
+            .iter()
+            .filter(|(_, fails)| *fails)
+            .map(|(entry, _)| entry.as_str())
+            .collect();
+
+        let swallowed = run("ch14", &args);
+        prop_assert_eq!(swallowed.code(), Some(0));
+        prop_assert_eq!(&swallowed.stderr, "");
+        let reported = format!("backed up {} entries, ", args.len() - failing.len());
+        prop_assert!(swallowed.stdout.starts_with(&reported), "{}", swallowed.stdout);
+
+        let fixed = run("ch14-fixed", &args);
+        prop_assert_eq!(fixed.code(), Some(if failing.is_empty() { 0 } else { 1 }));
+        let errors: Vec<&str> = fixed.stderr.lines().collect();
+        prop_assert_eq!(errors.len(), failing.len(), "{}", fixed.stderr);
+        for (line, entry) in errors.iter().zip(&failing) {
+            let prefix = format!("error: {entry}: ");
+            prop_assert!(line.starts_with(&prefix), "{}", line);
+        }
+        // One line per success, then the tally.
+        prop_assert_eq!(fixed.stdout.lines().count(), args.len() - failing.len() + 1);
+    }
+}
+
+// ANCHOR: program_template
+/// Whether a program's run reports that `input` failed: a non-zero exit
+/// status, and a line on stderr that names the input and the reason.
+fn reports_failure(run: &Run, input: &str, reason: &str) -> Result<(), String> {
+    if run.code() == Some(0) {
+        return Err(format!("exit status 0, although {input:?} failed"));
+    }
+    let line = run
+        .stderr
+        .lines()
+        .find(|line| line.contains(input))
+        .ok_or_else(|| format!("no line on stderr names {input:?}"))?;
+    if !line.contains(reason) {
+        return Err(format!("{line:?} does not say {reason:?}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn a_program_fed_a_bad_input_says_so() {
+    let run = run("ch14-fixed", &["mail:120", "photos:lots"]);
+    reports_failure(&run, "photos:lots", "the size is a number").unwrap();
+}
+// ANCHOR_END: program_template
+
+/// The template is a real check: pointed at the swallowed program, it fails.
+#[test]
+fn the_program_template_fails_on_the_swallowed_program() {
+    let run = run("ch14", &["mail:120", "photos:lots"]);
+    assert_eq!(
+        reports_failure(&run, "photos:lots", "the size is a number"),
+        Err("exit status 0, although \"photos:lots\" failed".to_owned())
+    );
+}
+
+// ANCHOR: exit_status
+/// The checklist's exit-status template: a child's result counts only when
+/// it exited with code 0 and delivered; every other ending is a failure
+/// that says how the child ended and what it said last.
+#[cfg(unix)]
+#[test]
+fn every_way_a_child_can_end_is_told_apart() {
+    use no_silent_failures::process::{Exit, tail};
+
+    fn result_of(command: &mut Command) -> Result<String, String> {
+        // `output` waits for the child and reads both pipes to the end.
+        let output = command.output().map_err(|e| format!("cannot start: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        match Exit::of(output.status) {
+            Exit::Code(0) if !stdout.is_empty() => Ok(stdout),
+            Exit::Code(0) => Err("exited with code 0 and printed no result".to_owned()),
+            exit => Err(format!("{exit}: {}", tail(&output.stderr, 1).trim_end())),
+        }
+    }
+    let sh = |script: &str| {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    };
+
+    assert_eq!(result_of(&mut sh("echo 42")), Ok("42".to_owned()));
+    assert_eq!(
+        result_of(&mut sh("exit 0")),
+        Err("exited with code 0 and printed no result".to_owned())
+    );
+    assert_eq!(
+        result_of(&mut sh("echo 'no such user' >&2; exit 3")),
+        Err("exited with code 3: no such user".to_owned())
+    );
+    assert_eq!(
+        result_of(&mut sh("echo 'out of memory' >&2; kill -9 $$")),
+        Err("killed by signal 9 (SIGKILL): out of memory".to_owned())
+    );
+}
+// ANCHOR_END: exit_status
 
 /// The lints the checklist recommends, forced on so that an `#[allow]` in
 /// the source cannot hide a hit.
@@ -204,6 +365,8 @@ fn which_lints_fire_on_the_swallowed_programs() {
             .any(|l| l.ends_with(&format!(":{spawn}")))
     );
     assert!(hits_of("ch3-tokio").is_empty());
+    // Nor does reading only the values of a batch of outcomes.
+    assert!(hits_of("ch14").is_empty());
 }
 // ANCHOR_END: clippy
 
