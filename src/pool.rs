@@ -392,6 +392,9 @@ impl Worker {
         };
         if pipes_closed {
             for thread in self.threads.drain(..) {
+                // A pipe thread that panicked has printed its message
+                // already; the tasks it carried are owed by this worker
+                // and get their outcomes from the caller.
                 let _ = thread.join();
             }
         } else {

@@ -58,6 +58,8 @@ pub fn guard(roles: &[(&str, fn())]) {
     match roles.iter().find(|(name, _)| **name == *role) {
         Some((_, work)) => {
             work();
+            // Results that cannot leave are missed by the parent, which
+            // counts what arrives (chapter 7); nothing more to tell here.
             let _ = io::stdout().flush();
             std::process::exit(0);
         }

@@ -144,6 +144,16 @@ const EXERCISES: &[Exercise] = &[
         successes: &["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"],
         forbidden: &[],
     },
+    Exercise {
+        number: 14,
+        dir: "14-audit-checklist",
+        failures: &[
+            ("macros", &["code 2", "macros 0.3.0 already exists"]),
+            ("cli", &["signal 9", "uploading cli"]),
+        ],
+        successes: &["core: uploaded core 1.2.0", "docs: uploaded docs 1.2.0"],
+        forbidden: &[],
+    },
 ];
 
 impl Exercise {
@@ -233,6 +243,7 @@ exercise_checks!(
     exercise_11 = 11,
     exercise_12 = 12,
     exercise_13 = 13,
+    exercise_14 = 14,
 );
 
 /// Whether `file` is as committed: a reader working on an exercise has
