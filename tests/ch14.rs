@@ -204,7 +204,14 @@ fn swallowed_examples() -> Vec<(String, String)> {
 
 /// Runs clippy over the examples with [`LINTS`] forced on, and returns
 /// `(lint, file, line)` for every hit. `None` when clippy is not installed.
-fn clippy_hits() -> Option<Vec<(String, String, u64)>> {
+fn clippy_hits() -> Option<&'static [(String, String, u64)]> {
+    // One clippy run serves every test that asks.
+    static HITS: std::sync::OnceLock<Option<Vec<(String, String, u64)>>> =
+        std::sync::OnceLock::new();
+    HITS.get_or_init(run_clippy).as_deref()
+}
+
+fn run_clippy() -> Option<Vec<(String, String, u64)>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -369,6 +376,24 @@ fn which_lints_fire_on_the_swallowed_programs() {
     assert!(hits_of("ch14").is_empty());
 }
 // ANCHOR_END: clippy
+
+/// Exercise 14's hint: the one lint hit in the release script is its
+/// `let _ =` on a send; its two real losses pass every lint.
+#[test]
+fn in_exercise_14_clippy_points_only_at_the_ignored_send() {
+    let Some(hits) = clippy_hits() else { return };
+    let exercise = "chapters/14-audit-checklist/exercise.rs";
+    let send = line_of(exercise, "let _ = said.send(");
+    let in_exercise: Vec<(&str, u64)> = hits
+        .iter()
+        .filter(|(_, file, _)| file == exercise)
+        .map(|(lint, _, line)| (lint.as_str(), *line))
+        .collect();
+    assert_eq!(
+        in_exercise,
+        [("clippy::let_underscore_must_use", send as u64)]
+    );
+}
 
 #[test]
 fn a_must_use_handle_type_makes_a_forgotten_task_a_warning() {
