@@ -29,18 +29,11 @@ fn fixed_run_reports_each_failure_with_its_input_and_reason() {
         run.stdout,
         "mail:120: 120 MiB\ncode:300: 300 MiB\nnotes:2: 2 MiB\n3 of 5 succeeded, 2 failed\n"
     );
-    let expect = line_of(BACKUPS, ".expect(\"the size is a number of MiB\")");
-    let column = std::fs::read_to_string(root().join(BACKUPS))
-        .unwrap()
-        .lines()
-        .nth(expect - 1)
-        .and_then(|line| line.find(".expect("))
-        .unwrap()
-        + 2;
+    let line = line_of(BACKUPS, ".expect(\"the size is a number of MiB\")");
     assert_eq!(
         run.stderr,
         format!(
-            "error: photos:lots: panicked at {BACKUPS}:{expect}:{column}: \
+            "error: photos:lots: panicked at {BACKUPS}:{line}:33: \
              the size is a number of MiB: ParseIntError {{ kind: InvalidDigit }}\n\
              error: videos:4096: returned an error: videos holds 4096 MiB, over the 1024 MiB quota\n"
         )

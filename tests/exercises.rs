@@ -274,6 +274,14 @@ fn every_check_fails_as_shipped_and_passes_on_the_solution() {
                 exercise.check(&shipped).is_err(),
                 "exercise {number}'s check passes on the exercise as shipped: it checks nothing"
             );
+            // What each page says of its exercise: it swallows, so it
+            // exits 0.
+            assert_eq!(
+                shipped.code(),
+                Some(0),
+                "exercise {number} as shipped:\n{}",
+                shipped.render()
+            );
         } else {
             eprintln!("exercise {number} has been edited: checked only against its solution");
         }
