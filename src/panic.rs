@@ -23,7 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
-use std::sync::Once;
+use std::sync::{Arc, Once, OnceLock};
 
 /// What [`message`] returns for a payload that is neither `&str` nor `String`
 /// (a `std::panic::panic_any` of some other type).
@@ -68,8 +68,8 @@ pub struct Panic {
     pub location: Option<Location>,
     /// The name of the thread that panicked, if it had one.
     pub thread: Option<String>,
-    /// A rendered backtrace, when one was asked for.
-    pub backtrace: Option<String>,
+    /// The backtrace, when one was asked for.
+    pub backtrace: Option<Trace>,
 }
 
 impl Panic {
@@ -103,7 +103,7 @@ impl Panic {
                 column: l.column(),
             }),
             thread: std::thread::current().name().map(str::to_owned),
-            backtrace: with_backtrace.then(|| Backtrace::force_capture().to_string()),
+            backtrace: with_backtrace.then(Trace::capture),
         }
     }
 }
@@ -120,6 +120,94 @@ impl fmt::Display for Panic {
             write!(f, " at {location}")?;
         }
         write!(f, ": {}", self.message)
+    }
+}
+
+/// A backtrace captured where a panic happened, turned into text the first
+/// time it is read.
+///
+/// Capturing only walks the stack, and takes microseconds. Naming the
+/// frames reads the program's debug information, which in a debug build
+/// takes a few hundred milliseconds: a `Trace` leaves that to whoever reads
+/// it, so the panicking thread reports its panic at once. A deadline that
+/// waits for that report (chapter 4) is then not spent naming frames.
+/// Clones share the text, which is made once.
+///
+/// ```
+/// use no_silent_failures::panic::{Trace, catch_with_backtrace};
+/// let panic = catch_with_backtrace(|| panic!("deep")).unwrap_err();
+/// let trace = panic.backtrace.unwrap();
+/// assert!(trace.as_str().contains("catch_with_backtrace"));
+/// // A trace that crossed a process boundary arrives as text.
+/// assert_eq!(Trace::from("   0: main".to_owned()).as_str(), "   0: main");
+/// ```
+#[derive(Clone)]
+pub struct Trace(Arc<TraceText>);
+
+struct TraceText {
+    captured: Option<Backtrace>,
+    text: OnceLock<String>,
+}
+
+impl Trace {
+    fn capture() -> Self {
+        Trace(Arc::new(TraceText {
+            captured: Some(Backtrace::force_capture()),
+            text: OnceLock::new(),
+        }))
+    }
+
+    /// The backtrace as text, one frame after another, as the panic hook
+    /// prints it.
+    pub fn as_str(&self) -> &str {
+        let TraceText { captured, text } = &*self.0;
+        text.get_or_init(|| {
+            captured
+                .as_ref()
+                .map(Backtrace::to_string)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl From<String> for Trace {
+    fn from(text: String) -> Self {
+        Trace(Arc::new(TraceText {
+            captured: None,
+            text: OnceLock::from(text),
+        }))
+    }
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Trace {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Trace {}
+
+impl serde::Serialize for Trace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Trace {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Trace::from)
     }
 }
 

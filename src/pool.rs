@@ -850,7 +850,7 @@ fn failure_of(report: Box<ErrorReport>) -> Failure<Box<ErrorReport>> {
             message: report.message,
             location: report.location,
             thread: None,
-            backtrace: report.backtrace,
+            backtrace: report.backtrace.map(crate::panic::Trace::from),
         }))
     } else {
         Failure::Returned(report)

@@ -109,7 +109,10 @@ impl ErrorReport {
             message: panic.message.clone(),
             causes: Vec::new(),
             location: panic.location.clone(),
-            backtrace: panic.backtrace.clone(),
+            backtrace: panic
+                .backtrace
+                .as_ref()
+                .map(|trace| trace.as_str().to_owned()),
         }
     }
 }

@@ -76,6 +76,13 @@ fn fixed_run_with_backtrace_shows_the_panicking_function() {
     // The backtrace is captured on request, whatever RUST_BACKTRACE says.
     let run = run_with_env("ch4-fixed", &["--backtrace"], &[("RUST_BACKTRACE", "0")]);
     assert_eq!(run.code(), Some(1));
+    // Naming the frames waits until main prints them: it takes about as
+    // long as the deadline, and no job may miss the deadline because of it.
+    for job in ["checksum", "upload", "index"] {
+        let line = format!("job {job}: panicked in thread 'job-{job}'");
+        assert!(run.stderr.contains(&line), "{}", run.stderr);
+    }
+    assert!(run.stderr.ends_with("error: 4 of 5 jobs failed\n"));
     assert!(run.stderr.contains("upload_report"), "{}", run.stderr);
     let without = common::run("ch4-fixed", &[]);
     assert!(!without.stderr.contains("upload_report"));
@@ -173,7 +180,10 @@ fn nested_catches_record_into_the_innermost() {
 #[test]
 fn a_backtrace_is_recorded_only_when_asked_for() {
     let with = catch_with_backtrace(|| panic!("x")).unwrap_err();
-    assert!(with.backtrace.is_some_and(|b| b.contains("tests/ch4.rs")));
+    assert!(
+        with.backtrace
+            .is_some_and(|b| b.as_str().contains("tests/ch4.rs"))
+    );
     let without = catch(|| panic!("x")).unwrap_err();
     assert_eq!(without.backtrace, None);
 }
