@@ -89,6 +89,7 @@ mod wire;
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::error::Error;
+use std::ffi::OsString;
 use std::fmt::Display;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
@@ -164,6 +165,8 @@ pub struct Config {
     pub timeout: Duration,
     /// How often a busy worker sends what it has finished.
     pub flush_interval: Duration,
+    /// Environment variables set for every worker, beside what it inherits.
+    pub env: Vec<(OsString, OsString)>,
 }
 
 impl Config {
@@ -176,6 +179,7 @@ impl Config {
             chunk_size: 64,
             timeout: Duration::from_secs(60),
             flush_interval: Duration::from_millis(20),
+            env: Vec::new(),
         }
     }
 
@@ -196,6 +200,13 @@ impl Config {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self.flush_interval = (timeout / 4).min(Duration::from_millis(20));
+        self
+    }
+
+    /// Sets an environment variable for every worker the pool starts: a
+    /// temporary directory of their own, say, or `RUST_BACKTRACE`.
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -737,6 +748,7 @@ impl ProcessPool {
             None => worker::command(&self.config.role)?,
         };
         let mut child = command
+            .envs(self.config.env.iter().map(|(key, value)| (key, value)))
             .env(
                 FLUSH_VAR,
                 self.config.flush_interval.as_micros().to_string(),

@@ -111,21 +111,27 @@ fn shapes() -> impl Strategy<Value = Shape> {
     })
 }
 
+/// A pool of `shape` whose workers keep their temporary files in
+/// `worker_temp`.
+fn pool(shape: Shape, timeout: Duration, worker_temp: &Path) -> ProcessPool {
+    let config = Config::new("task")
+        .program(example_binary("ch13-fixed"))
+        .workers(shape.workers)
+        .chunk_size(shape.chunk_size)
+        .timeout(timeout)
+        .env("TMPDIR", worker_temp);
+    ProcessPool::new(config).unwrap()
+}
+
 /// Runs `behaviours` on a fresh pool of `shape` and checks every outcome,
 /// then that the pool's workers are gone once it is dropped.
 fn run_schedule(
     behaviours: &[Behaviour],
     shape: Shape,
     timeout: Duration,
+    worker_temp: &Path,
 ) -> Result<(), TestCaseError> {
-    let mut pool = ProcessPool::new(
-        Config::new("task")
-            .program(example_binary("ch13-fixed"))
-            .workers(shape.workers)
-            .chunk_size(shape.chunk_size)
-            .timeout(timeout),
-    )
-    .unwrap();
+    let mut pool = pool(shape, timeout, worker_temp);
     let inputs: Vec<String> = behaviours.iter().map(Behaviour::input).collect();
     let sent = inputs.clone();
     let (outcomes, pool) = common::within("a schedule of faults", move || {
@@ -161,8 +167,24 @@ fn run_schedule(
 #[test]
 fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     let fds_before = open_fds();
-    let temp_before = entries(&std::env::temp_dir());
     let root_before = entries(common::root());
+    // The workers' temporary directory is one of their own, so that what
+    // other programs on the machine do in /tmp meanwhile cannot count
+    // against them. (The pool itself writes no file anywhere.)
+    let worker_temp =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ch13-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&worker_temp).unwrap();
+    let shape = Shape {
+        workers: 2,
+        chunk_size: 1,
+    };
+    let told = pool(shape, Duration::from_secs(30), &worker_temp)
+        .run::<String, String>(vec!["env TMPDIR".to_owned(); 2]);
+    assert!(
+        told.iter()
+            .all(|o| o.value().map(Path::new) == Some(&worker_temp)),
+        "the workers were not given their temp dir: {told:?}"
+    );
 
     // Crashes, errors, noise and the occasional 8 MiB result: no hangs, so
     // a generous timeout that no task reaches.
@@ -178,7 +200,7 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     );
     runner
         .run(&(schedule, shapes()), |(behaviours, shape)| {
-            run_schedule(&behaviours, shape, Duration::from_secs(30))?;
+            run_schedule(&behaviours, shape, Duration::from_secs(30), &worker_temp)?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })
@@ -205,24 +227,25 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         });
     runner
         .run(&(schedule, shapes()), |(behaviours, shape)| {
-            run_schedule(&behaviours, shape, Duration::from_millis(200))?;
+            run_schedule(&behaviours, shape, Duration::from_millis(200), &worker_temp)?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })
         .unwrap();
 
-    // Only new entries count: other programs on the machine (a compiler, say)
-    // may remove their own temporary files meanwhile.
-    let new_in = |dir: &Path, before: &BTreeSet<std::ffi::OsString>| {
-        entries(dir).difference(before).cloned().collect::<Vec<_>>()
-    };
     assert_eq!(
-        new_in(&std::env::temp_dir(), &temp_before),
-        Vec::<std::ffi::OsString>::new(),
-        "files left in the temp dir"
+        entries(&worker_temp),
+        BTreeSet::new(),
+        "files left in the workers' temp dir"
     );
+    std::fs::remove_dir(&worker_temp).unwrap();
+    // Only new entries count: an editor may remove its own files meanwhile.
+    let new_in_root: Vec<_> = entries(common::root())
+        .difference(&root_before)
+        .cloned()
+        .collect();
     assert_eq!(
-        new_in(common::root(), &root_before),
+        new_in_root,
         Vec::<std::ffi::OsString>::new(),
         "files left in the repository"
     );

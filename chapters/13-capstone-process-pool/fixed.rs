@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo run --example ch13-fixed [TASK...]`
 //! Tasks: `square N`, `panic`, `abort`, `kill`, `exit0`, `hang`,
-//! `noise N`, `big N` (a result of N MiB).
+//! `noise N`, `big N` (a result of N MiB), `env NAME`.
 use std::process::ExitCode;
 use std::time::Duration;
 
