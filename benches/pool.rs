@@ -1,15 +1,15 @@
 //! The process pool (chapter 13), measured against Python's pools and the
 //! in-process thread runner, in one run on this machine.
 //!
-//!     cargo bench --bench pool               # chunks of 1000, and of Pool.map's size
+//!     cargo bench --bench pool               # chunks of 1000, and the default (Pool.map's size)
 //!     CHUNK=5000 cargo bench --bench pool    # one chunk size of your own
 //!     ROUNDS=51 cargo bench --bench pool     # more rounds per median (default 21)
 //!     BENCH_SKIP_PYTHON=1 cargo bench --bench pool   # the Rust side only
 //!
 //! Prints medians and ratios; asserts nothing about time. Needs `python3`
 //! for the Python rows (they are skipped without it). The
-//! ProcessPoolExecutor row, with its default chunk size of 1, takes about
-//! ten seconds on its own.
+//! ProcessPoolExecutor row, with its default chunk size of 1, takes tens
+//! of seconds on its own.
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -72,17 +72,30 @@ fn timed<S, R>(
 
 /// What one chunk size gave.
 struct PoolTimes {
+    /// The chunk size, and whether it is the one the pool picks itself.
     chunk: usize,
+    default: bool,
     run: Duration,
     killed: Duration,
 }
 
-/// Times the pool at one chunk size: `inputs` as they are, and again with
-/// one task that kills its worker. The killer sits in the middle of a chunk
-/// in the middle of the run, so the tasks before it in its chunk must run
-/// again, one result at a time, to find it.
-fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
-    let config = Config::new("square").workers(WORKERS).chunk_size(chunk);
+impl PoolTimes {
+    fn label(&self) -> String {
+        let default = if self.default { " (the default)" } else { "" };
+        format!("chunks of {}{default}", self.chunk)
+    }
+}
+
+/// Times the pool at one chunk size (`None`: the pool's own choice):
+/// `inputs` as they are, and again with one task that kills its worker.
+/// The killer sits in the middle of a chunk in the middle of the run, so
+/// the tasks before it in its chunk must run again, one result at a time,
+/// to find it.
+fn time_pool(chunk: Option<usize>, rounds: usize, inputs: &[u64]) -> PoolTimes {
+    let mut config = Config::new("square").workers(WORKERS);
+    config.chunk_size = chunk;
+    let default = chunk.is_none();
+    let chunk = config.chunk_size_for(inputs.len());
     let mut pool = ProcessPool::new(config).expect("this program's path");
     // Starts the workers; a pool whose workers cannot serve ends here.
     let started = pool.run::<u64, u64>(vec![1, 2]);
@@ -116,7 +129,12 @@ fn time_pool(chunk: usize, rounds: usize, inputs: &[u64]) -> PoolTimes {
             );
         },
     );
-    PoolTimes { chunk, run, killed }
+    PoolTimes {
+        chunk,
+        default,
+        run,
+        killed,
+    }
 }
 
 /// The median time to write every square in `results` and read it back:
@@ -166,11 +184,11 @@ fn main() {
     let inputs: Vec<u64> = (0..TASKS).collect();
     // Pool.map's own chunk size for this many tasks and workers (CPython's
     // `Pool._map_async`: the tasks over four times the workers, rounded up),
-    // so that one line compares like with like.
+    // which is the pool's default too: one line compares like with like.
     let python_chunk = (TASKS as usize).div_ceil(WORKERS * 4);
-    let chunks: Vec<usize> = match std::env::var("CHUNK") {
-        Ok(chunk) => vec![chunk.parse().expect("CHUNK is a number")],
-        Err(_) => vec![1000, python_chunk],
+    let chunks: Vec<Option<usize>> = match std::env::var("CHUNK") {
+        Ok(chunk) => vec![Some(chunk.parse().expect("CHUNK is a number"))],
+        Err(_) => vec![Some(1000), None],
     };
     let rounds: usize =
         std::env::var("ROUNDS").map_or(21, |r| r.parse().expect("ROUNDS is a number"));
@@ -191,7 +209,7 @@ fn main() {
 
     println!("{TASKS} tiny tasks, {WORKERS} workers, median of {rounds} rounds");
     let row = |label: &str, time: Duration, note: String| {
-        let line = format!("{label:<40} {time:>10.3?}   {note}");
+        let line = format!("{label:<46} {time:>10.3?}   {note}");
         println!("{}", line.trim_end());
     };
     row(
@@ -214,7 +232,7 @@ fn main() {
     );
     for pool in &pools {
         row(
-            &format!("process pool, chunks of {}", pool.chunk),
+            &format!("process pool, {}", pool.label()),
             pool.run,
             format!(
                 "overhead per task: {:.1?} over the thread runner",
@@ -267,7 +285,7 @@ fn main() {
             .iter()
             .map(|pool| {
                 let ratio = seconds / pool.run.as_secs_f64();
-                format!("{ratio:.1}x (chunks of {})", pool.chunk)
+                format!("{ratio:.1}x ({})", pool.label())
             })
             .collect();
         row(

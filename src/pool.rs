@@ -144,11 +144,14 @@ const STDERR_LINES: usize = 5;
 ///
 /// ```
 /// use std::time::Duration;
-/// let config = no_silent_failures::pool::Config::new("square")
+/// use no_silent_failures::pool::Config;
+/// let config = Config::new("square")
 ///     .workers(4)
-///     .chunk_size(100)
 ///     .timeout(Duration::from_secs(5));
-/// assert_eq!(config.workers, 4);
+/// // Chunks sized for each run, as `Pool.map` sizes them.
+/// assert_eq!(config.chunk_size_for(100_000), 6250);
+/// assert_eq!(config.chunk_size_for(10), 1);
+/// assert_eq!(config.chunk_size(100).chunk_size_for(100_000), 100);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -158,8 +161,9 @@ pub struct Config {
     pub program: Option<std::path::PathBuf>,
     /// How many workers run at once.
     pub workers: usize,
-    /// How many tasks go to a worker at a time.
-    pub chunk_size: usize,
+    /// How many tasks go to a worker at a time; `None` to size the chunks
+    /// for each run (see [`Config::chunk_size_for`]).
+    pub chunk_size: Option<usize>,
     /// How long a worker may show no progress before it is killed and its
     /// task counted as timed out.
     pub timeout: Duration,
@@ -170,13 +174,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Workers in `role`, one per core, chunks of 64 tasks, a 60 s timeout.
+    /// Workers in `role`, one per core, chunks sized for each run, a 60 s
+    /// timeout.
     pub fn new(role: &str) -> Self {
         Config {
             role: role.to_owned(),
             program: None,
             workers: thread::available_parallelism().map_or(1, |n| n.get()),
-            chunk_size: 64,
+            chunk_size: None,
             timeout: Duration::from_secs(60),
             flush_interval: Duration::from_millis(20),
             env: Vec::new(),
@@ -189,10 +194,19 @@ impl Config {
         self
     }
 
-    /// Sets the chunk size (at least 1).
+    /// Sets the chunk size (at least 1) for every run.
     pub fn chunk_size(mut self, chunk_size: usize) -> Self {
-        self.chunk_size = chunk_size.max(1);
+        self.chunk_size = Some(chunk_size.max(1));
         self
+    }
+
+    /// The chunk size for a run of `tasks` tasks: the one set, or else
+    /// Python's `Pool.map` rule, the tasks over four times the workers,
+    /// rounded up. Four chunks per worker share uneven work out; fewer,
+    /// bigger chunks cost fewer round trips, which tiny tasks need.
+    pub fn chunk_size_for(&self, tasks: usize) -> usize {
+        self.chunk_size
+            .unwrap_or_else(|| tasks.div_ceil(4 * self.workers.max(1)).max(1))
     }
 
     /// Sets the timeout; the flush interval becomes a quarter of it, at most
@@ -653,7 +667,7 @@ impl ProcessPool {
         // only to an idle worker, and nothing else joins them there.
         // Chunks go round the workers, one each per pass, so that a short
         // queue is shared.
-        let chunk_size = self.config.chunk_size;
+        let chunk_size = self.config.chunk_size_for(queue.count as usize);
         let mut given = true;
         while given {
             given = false;
@@ -1147,6 +1161,28 @@ mod tests {
         assert_eq!(in_flight.take_run(5), Some(3..5));
         assert!(in_flight.is_empty());
         assert_eq!(in_flight.take_run(1), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_run_is_dealt_in_chunks_of_the_size_picked_for_it() {
+        // `cat` stands in for the workers: it takes chunks and sends back
+        // nothing that looks like a result, so what was sent stays owed.
+        let config = Config::new("none").program("cat").workers(2);
+        let mut pool = ProcessPool::new(config).unwrap();
+        let inputs: Vec<u64> = (0..100).collect();
+        let mut queue = Queue {
+            again: VecDeque::new(),
+            next_fresh: 0,
+            count: 100,
+        };
+        let unsent = pool.dispatch(&mut queue, |task| &inputs[task as usize]);
+        assert!(unsent.is_empty());
+        // Chunks of 13 (100 tasks over 4 times 2 workers, rounded up), two
+        // for each worker: one to run, one to start on next.
+        let owed: Vec<usize> = pool.workers.values().map(|w| w.in_flight.len()).collect();
+        assert_eq!(owed, [26, 26]);
+        assert_eq!(queue.next_fresh, 52);
     }
 
     #[test]
