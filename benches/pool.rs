@@ -81,8 +81,8 @@ struct PoolTimes {
 
 impl PoolTimes {
     fn label(&self) -> String {
-        let default = if self.default { " (the default)" } else { "" };
-        format!("chunks of {}{default}", self.chunk)
+        let default = if self.default { "default " } else { "" };
+        format!("{default}chunks of {}", self.chunk)
     }
 }
 
