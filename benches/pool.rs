@@ -206,6 +206,11 @@ fn main() {
         .iter()
         .map(|&chunk| time_pool(chunk, rounds, &inputs))
         .collect();
+    // The default row is the like-for-like row only if the pool picks
+    // what Pool.map picks.
+    if let Some(default) = pools.iter().find(|pool| pool.default) {
+        assert_eq!(default.chunk, python_chunk, "the pool's default chunks");
+    }
 
     println!("{TASKS} tiny tasks, {WORKERS} workers, median of {rounds} rounds");
     let row = |label: &str, time: Duration, note: String| {
