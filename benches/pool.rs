@@ -9,7 +9,7 @@
 //! Prints medians and ratios; asserts nothing about time. Needs `python3`
 //! for the Python rows (they are skipped without it). The
 //! ProcessPoolExecutor row, with its default chunk size of 1, takes tens
-//! of seconds on its own.
+//! of seconds on its own, so it is timed once, without a warm-up.
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -266,20 +266,36 @@ fn main() {
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output();
-    let Ok(python) = python.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()) else {
-        println!("python3 not found: Python comparison skipped");
-        return;
+    let python = match python {
+        Ok(python) => python,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            println!("python3 not found: Python comparison skipped");
+            return;
+        }
+        Err(error) => {
+            println!("could not run python3: {error}");
+            std::process::exit(1);
+        }
     };
-    let Ok(times) = serde_json::from_str::<serde_json::Value>(&python) else {
-        println!("the Python benchmark printed no result: {python:?}");
-        return;
+    let Ok(times) = serde_json::from_slice::<serde_json::Value>(&python.stdout) else {
+        // Its own failure, not a missing row, is what the reader needs.
+        let stderr = String::from_utf8_lossy(&python.stderr);
+        println!(
+            "the Python benchmark failed ({}): {}",
+            python.status,
+            stderr.lines().last().unwrap_or("nothing on stderr")
+        );
+        std::process::exit(1);
     };
     for (name, key) in [
         (
             format!("Python Pool.map (chunks of {python_chunk})"),
             "pool_map",
         ),
-        ("Python ProcessPoolExecutor.map".to_owned(), "executor_map"),
+        (
+            "Python ProcessPoolExecutor.map (one round)".to_owned(),
+            "executor_map",
+        ),
         (
             "  ... with chunksize=1000".to_owned(),
             "executor_map_chunksize_1000",

@@ -169,7 +169,8 @@ pub struct Config {
     pub timeout: Duration,
     /// How often a busy worker sends what it has finished.
     pub flush_interval: Duration,
-    /// Environment variables set for every worker, beside what it inherits.
+    /// Environment variables set for every worker, beside what it inherits;
+    /// they cannot change the worker's role.
     pub env: Vec<(OsString, OsString)>,
 }
 
@@ -754,15 +755,14 @@ impl ProcessPool {
 
     fn spawn(&mut self) -> io::Result<()> {
         let mut command = match &self.config.program {
-            Some(program) => {
-                let mut command = std::process::Command::new(program);
-                command.env(worker::ROLE_VAR, &self.config.role);
-                command
-            }
+            Some(program) => std::process::Command::new(program),
             None => worker::command(&self.config.role)?,
         };
+        // The caller's variables first, so that they cannot unset the role
+        // or the pool's own settings.
         let mut child = command
             .envs(self.config.env.iter().map(|(key, value)| (key, value)))
+            .env(worker::ROLE_VAR, &self.config.role)
             .env(
                 FLUSH_VAR,
                 self.config.flush_interval.as_micros().to_string(),

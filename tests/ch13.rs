@@ -250,6 +250,21 @@ fn progress_is_reported_once_per_input() {
     assert_eq!(outcomes[19].value().map(String::as_str), Some("361"));
 }
 
+#[test]
+fn workers_get_the_variables_set_for_them_but_keep_their_role() {
+    let config = config_of(1, 2, Duration::from_secs(10))
+        .env("GREETING", "hello")
+        .env(no_silent_failures::worker::ROLE_VAR, "someone-else");
+    let told = ProcessPool::new(config)
+        .unwrap()
+        .run::<String, String>(vec![
+            "env GREETING".to_owned(),
+            format!("env {}", no_silent_failures::worker::ROLE_VAR),
+        ]);
+    let told: Vec<_> = told.iter().map(|o| o.value().map(String::as_str)).collect();
+    assert_eq!(told, [Some("hello"), Some("task")]);
+}
+
 /// An input that serde refuses to write when it says "unsendable".
 struct Picky(&'static str);
 
