@@ -68,7 +68,7 @@ fn reported_failures(stderr: &str) -> Vec<(usize, String)> {
 
 proptest! {
     // Each case starts two processes; a few cases cover the claim.
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(12), ..ProptestConfig::default() })]
 
     #[test]
     fn swallowed_always_exits_0_and_fixed_names_exactly_the_bad_readings(

@@ -127,7 +127,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(32), ..ProptestConfig::default() })]
 
     /// The tokio runner: one outcome per input, in order, of the right kind.
     /// A task's time limit starts at its first poll, so a task that

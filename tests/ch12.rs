@@ -145,7 +145,7 @@ fn under_panic_abort_catch_unwind_catches_nothing() {
     let (compile, binary) = common::rustc(&format!("{DIR}/abort_demo.rs"), &["-C", "panic=abort"]);
     assert_eq!(compile.code(), Some(0), "{}", compile.stderr);
     let run = run_program(
-        &binary,
+        binary.path(),
         &format!("rustc -C panic=abort {DIR}/abort_demo.rs && ./abort_demo"),
         &[],
         &[],

@@ -189,7 +189,7 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     // Crashes, errors, noise and the occasional 8 MiB result: no hangs, so
     // a generous timeout that no task reaches.
     let mut runner = TestRunner::new(ProptestConfig {
-        cases: cases(8),
+        cases: common::cases(8),
         // A failing case is saved beside this file, and tried first next time.
         source_file: Some(file!()),
         ..ProptestConfig::default()
@@ -209,7 +209,7 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     // The same with hangs, which cost a timeout or two each: a short
     // timeout, fewer cases, and at least one hang in every case.
     let mut runner = TestRunner::new(ProptestConfig {
-        cases: cases(4),
+        cases: common::cases(4),
         // A failing case is saved beside this file, and tried first next time.
         source_file: Some(file!()),
         ..ProptestConfig::default()
@@ -249,14 +249,4 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         Vec::<std::ffi::OsString>::new(),
         "files left in the repository"
     );
-}
-
-/// `PROPTEST_CASES` when set (`PROPTEST_CASES=500 cargo test --test
-/// ch13_faults` soaks the pool), else a few cases that keep `cargo test`
-/// fast.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(default)
 }

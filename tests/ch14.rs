@@ -50,7 +50,7 @@ fn entry() -> impl Strategy<Value = (String, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(8), ..ProptestConfig::default() })]
 
     /// For any entries: the swallowed program always exits 0 and names no
     /// failure; the fixed one gives each entry its own line, each failure

@@ -144,7 +144,7 @@ fn line() -> impl Strategy<Value = Line> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(12), ..ProptestConfig::default() })]
 
     #[test]
     fn swallowed_keeps_all_or_nothing_and_fixed_accounts_for_every_line(

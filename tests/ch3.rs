@@ -67,7 +67,7 @@ fn recipient() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(8), ..ProptestConfig::default() })]
 
     #[test]
     fn swallowed_always_claims_success_and_fixed_reports_each_failure(

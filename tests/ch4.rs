@@ -131,7 +131,7 @@ fn expected_message(payload: &Payload) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(64), ..ProptestConfig::default() })]
 
     /// Many threads panic at the same moment, each inside its own `catch`:
     /// every one gets its own message and a location in this file.

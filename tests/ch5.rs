@@ -114,7 +114,7 @@ fn check(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(64), ..ProptestConfig::default() })]
 
     #[test]
     fn run_gives_one_outcome_per_input_in_order_of_the_right_kind(
@@ -134,7 +134,7 @@ proptest! {
 
 proptest! {
     // Cases with a hang wait out the time limit, so there are few of them.
-    #![proptest_config(ProptestConfig { cases: 10, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(10), ..ProptestConfig::default() })]
 
     #[test]
     fn run_with_timeout_also_keeps_hangs_apart(
@@ -159,7 +159,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(8), ..ProptestConfig::default() })]
 
     /// The process-level half of the claim: captured panics print nothing.
     #[test]

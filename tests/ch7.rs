@@ -96,7 +96,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
 
 proptest! {
     // Each case starts up to twelve processes.
-    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: common::cases(8), ..ProptestConfig::default() })]
 
     #[cfg(unix)]
     #[test]

@@ -11,6 +11,18 @@ use std::time::Duration;
 
 use regex::Regex;
 
+/// How many cases a property test runs: `PROPTEST_CASES` when set, so that
+/// `PROPTEST_CASES=500 cargo test --test ch13_faults` soaks a property, or
+/// else `default`, few enough to keep `cargo test` fast.
+pub fn cases(default: u32) -> u32 {
+    match std::env::var("PROPTEST_CASES") {
+        Ok(cases) => cases
+            .parse()
+            .unwrap_or_else(|_| panic!("PROPTEST_CASES is not a number: {cases:?}")),
+        Err(_) => default,
+    }
+}
+
 /// Environment variables that change what a Rust program prints or how it
 /// schedules work. Every run starts with all of them removed.
 const CONTROLLED_ENV: &[&str] = &[
@@ -268,17 +280,43 @@ fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -
     (run, run_id)
 }
 
+/// A binary written by [`rustc`], removed when dropped.
+pub struct Compiled(PathBuf);
+
+impl Compiled {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        match std::fs::remove_file(&self.0) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                eprintln!("could not remove {}: {error}", self.0.display())
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Compiles `source` (a path relative to the root) with `rustc` and
 /// `flags`, and returns the compile as a [`Run`] (the compiler's messages
-/// on stderr, normalised) with the path of the binary it wrote, if any.
-pub fn rustc(source: &str, flags: &[&str]) -> (Run, PathBuf) {
-    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join(source.replace('/', "-"));
+/// on stderr, normalised) with the binary it wrote, if any. The binary's
+/// name holds this process's id, so that two test runs in one tree never
+/// write the same file.
+pub fn rustc(source: &str, flags: &[&str]) -> (Run, Compiled) {
+    let binary = Compiled(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{}-{}",
+        std::process::id(),
+        source.replace('/', "-")
+    )));
     let compiler = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(compiler)
         .args(["--edition", "2024", "--color", "never"])
         .args(flags)
         .arg("-o")
-        .arg(&binary)
+        .arg(binary.path())
         .arg(source)
         .current_dir(root())
         .output()
