@@ -6,12 +6,14 @@
 //!
 //! A test binary without libtest's harness: its workers are this program
 //! started again, so `worker::guard` must run first thing in `main`, as in
-//! the chapter's examples. It panics, and `cargo test` fails, on the first
-//! check that does not hold.
+//! the chapter's examples. libtest-mimic then runs the checks, and takes the
+//! test runner's arguments (`--list`, filters, `--exact`, `--ignored`), so
+//! `cargo test` and `cargo nextest` treat it like any other test binary.
 use std::convert::Infallible;
 use std::fmt::Debug;
 use std::time::Duration;
 
+use libtest_mimic::{Arguments, Trial};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{self, Config, ProcessPool};
 use no_silent_failures::worker;
@@ -132,30 +134,34 @@ fn plain_and_postcard_values_mix_in_both_directions() {
     assert_eq!(got, [true, false]);
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     worker::guard(&[
         ("square", || pool::serve(square)),
         ("below_zero", || pool::serve(below_zero)),
         ("next_char", || pool::serve(next_char)),
         ("is_empty", || pool::serve(is_empty)),
     ]);
-    let checks: [(&str, fn()); 4] = [
-        (
-            "numbers come back exact at every chunk size",
+    // A check fails by panicking, as in any other test.
+    let check = |name: &str, check: fn()| {
+        Trial::test(name, move || {
+            check();
+            Ok(())
+        })
+    };
+    let checks = vec![
+        check(
+            "numbers_come_back_exact_at_every_chunk_size",
             numbers_come_back_exact_at_every_chunk_size,
         ),
-        (
-            "errors and panics travel beside plain values",
+        check(
+            "errors_and_panics_travel_beside_plain_values",
             errors_and_panics_travel_beside_plain_values,
         ),
-        ("floats come back bit for bit", floats_come_back_bit_for_bit),
-        (
-            "plain and postcard values mix in both directions",
+        check("floats_come_back_bit_for_bit", floats_come_back_bit_for_bit),
+        check(
+            "plain_and_postcard_values_mix_in_both_directions",
             plain_and_postcard_values_mix_in_both_directions,
         ),
     ];
-    for (name, check) in checks {
-        check();
-        println!("pool values: {name} ... ok");
-    }
+    libtest_mimic::run(&Arguments::from_args(), checks).exit_code()
 }
