@@ -6,7 +6,9 @@
 //! signal, and the tail of what the worker wrote on stderr while running
 //! that task's chunk), or a timeout. A worker that
 //! dies or hangs is replaced and the pool carries on. Every worker is killed
-//! and reaped when the pool is dropped, also while unwinding from a panic.
+//! and reaped when the pool is dropped, also while unwinding from a panic;
+//! and a worker ends by itself when its stdin closes, even in the middle of
+//! a task, so a parent killed outright leaves no worker running.
 //!
 //! The workers are this same program, started again through
 //! [`crate::worker::guard`]; the role's function calls [`serve`] with the
@@ -242,9 +244,12 @@ type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
 /// error is sent as its report; a result that cannot be serialized is sent
 /// as a report of kind `"serialization"`.
 ///
-/// Returns when the parent closes stdin. Exits the process with status
-/// [`NOT_A_CHUNK_EXIT`] if what arrives on stdin is not a chunk of this
-/// task's inputs.
+/// Ends the process, with status 0, when the parent closes stdin, even in
+/// the middle of a task: the pool closes a worker's stdin only to end it,
+/// and a parent that dies closes it too, so nobody is left to read the
+/// results, and a task that never ends must not keep its worker alive
+/// without a parent. Exits with status [`NOT_A_CHUNK_EXIT`] if what arrives
+/// on stdin is not a chunk of this task's inputs.
 pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
 where
     I: DeserializeOwned,
@@ -264,8 +269,7 @@ where
     };
     let scope = CaptureScope::enter(false);
     let flush_due = ticker(flush_every);
-    let mut stdin = io::stdin().lock();
-    while let Ok(Some(chunk)) = wire::read_frame(&mut stdin, b"") {
+    for chunk in chunks_from_stdin() {
         // In exact mode, each result is sent at once.
         let exact = chunk.flags & wire::EXACT != 0;
         let mut inputs = chunk.items();
@@ -292,6 +296,25 @@ where
         }
         results.send();
     }
+}
+
+/// The chunks arriving on stdin, read by a thread of its own so that the
+/// end of stdin is seen while a task runs. The process exits there: see
+/// [`serve`].
+fn chunks_from_stdin() -> mpsc::Receiver<wire::Received> {
+    // One chunk waiting beside the one running is all the read-ahead a
+    // worker needs.
+    let (arrived, chunks) = mpsc::sync_channel(1);
+    thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        while let Ok(Some(chunk)) = wire::read_frame(&mut stdin, b"") {
+            if arrived.send(chunk).is_err() {
+                return;
+            }
+        }
+        std::process::exit(0);
+    });
+    chunks
 }
 
 /// A flag that a thread of its own raises every `interval`, but not more
@@ -395,12 +418,14 @@ impl Worker {
 
     /// Kills the worker if it still runs, reaps it, and says how it ended.
     fn end(mut self) -> Death {
-        drop(self.chunks.take());
         // Even a worker whose stdout has closed is killed: it is almost
         // always exiting, but one that closed it and carried on would keep
         // `wait` waiting for ever. A kill does not change the status of a
-        // process that is already exiting.
+        // process that is already exiting. Its stdin closes after the kill,
+        // so that the worker's own exit at the end of stdin cannot take the
+        // kill's place in the report.
         let _ = self.child.kill();
+        drop(self.chunks.take());
         let exit = self.child.wait().map(Exit::of).unwrap_or(Exit::Code(-1));
         // The pipes' threads end when the pipes close, which a process the
         // worker started may put off for as long as it lives: past a grace
