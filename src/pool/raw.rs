@@ -48,7 +48,7 @@ pub(super) fn write<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Resu
     value.serialize(Writer(out))
 }
 
-/// Reads a `T` that [`write`] wrote from the front of `bytes`, and moves
+/// Reads a `T` that [`write()`] wrote from the front of `bytes`, and moves
 /// `bytes` past it.
 #[inline]
 pub(super) fn read<'de, T: de::Deserialize<'de>>(bytes: &mut &'de [u8]) -> Result<T, NotRaw> {
