@@ -107,16 +107,7 @@ fn pool(timeout: Duration) -> ProcessPool {
 }
 
 fn pool_of(workers: usize, chunk_size: usize, timeout: Duration) -> ProcessPool {
-    ProcessPool::new(config_of(workers, chunk_size, timeout)).unwrap()
-}
-
-/// Workers that run `tasks.rs`, from the chapter's fixed program.
-fn config_of(workers: usize, chunk_size: usize, timeout: Duration) -> Config {
-    Config::new("task")
-        .program(example_binary("ch13-fixed"))
-        .workers(workers)
-        .chunk_size(chunk_size)
-        .timeout(timeout)
+    ProcessPool::new(common::ch13_workers(workers, chunk_size, timeout)).unwrap()
 }
 
 #[cfg(target_os = "linux")]
@@ -182,7 +173,7 @@ fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
 #[test]
 fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
     let timeout = Duration::from_secs(10);
-    let mut config = config_of(1, 5000, timeout);
+    let mut config = common::ch13_workers(1, 5000, timeout);
     // No batch is sent for the time that has passed: only for its size.
     config.flush_interval = Duration::from_secs(3600);
     let mut pool = ProcessPool::new(config).unwrap();
@@ -252,7 +243,7 @@ fn progress_is_reported_once_per_input() {
 
 #[test]
 fn workers_get_the_variables_set_for_them_but_keep_their_role() {
-    let config = config_of(1, 2, Duration::from_secs(10))
+    let config = common::ch13_workers(1, 2, Duration::from_secs(10))
         .env("GREETING", "hello")
         .env(no_silent_failures::worker::ROLE_VAR, "someone-else");
     let told = ProcessPool::new(config)
@@ -326,6 +317,9 @@ fn results_of_another_type_fail_their_tasks_instead_of_decoding_as_garbage() {
             "{}",
             death.stderr_tail
         );
+        // The pool ended it, and the report says so: the kill, not the
+        // worker's own exit when its stdin closed.
+        assert_eq!(death.exit, Exit::Signal(9));
     }
     // The pool carries on with the right type.
     let again = pool.run::<String, String>(vec!["square 5".into()]);
@@ -428,7 +422,8 @@ fn a_pool_that_cannot_replace_a_worker_carries_on_with_the_one_it_has() {
         RemovedOnDrop(std::env::temp_dir().join(format!("nsf-ch13-worker-{}", std::process::id())));
     std::fs::copy(example_binary("ch13-fixed"), &copy.0).unwrap();
     let mut pool =
-        ProcessPool::new(config_of(2, 1, Duration::from_secs(10)).program(&copy.0)).unwrap();
+        ProcessPool::new(common::ch13_workers(2, 1, Duration::from_secs(10)).program(&copy.0))
+            .unwrap();
     let warm_up = pool.run::<String, String>(vec!["square 1".into(), "square 1".into()]);
     assert!(warm_up.iter().all(|o| o.is_ok()));
     drop(copy);

@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use common::example_binary;
 use no_silent_failures::failure::Failure;
-use no_silent_failures::pool::{Config, ProcessPool};
+use no_silent_failures::pool::ProcessPool;
 use no_silent_failures::process::Exit;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
@@ -114,12 +113,8 @@ fn shapes() -> impl Strategy<Value = Shape> {
 /// A pool of `shape` whose workers keep their temporary files in
 /// `worker_temp`.
 fn pool(shape: Shape, timeout: Duration, worker_temp: &Path) -> ProcessPool {
-    let config = Config::new("task")
-        .program(example_binary("ch13-fixed"))
-        .workers(shape.workers)
-        .chunk_size(shape.chunk_size)
-        .timeout(timeout)
-        .env("TMPDIR", worker_temp);
+    let config =
+        common::ch13_workers(shape.workers, shape.chunk_size, timeout).env("TMPDIR", worker_temp);
     ProcessPool::new(config).unwrap()
 }
 

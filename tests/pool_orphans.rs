@@ -5,6 +5,8 @@
 //! Without libtest's harness, like `pool_values`: this program is the
 //! parent and the worker as well as the test, so `worker::guard` runs first
 //! in `main`, and libtest-mimic runs the test.
+mod common;
+
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -13,7 +15,6 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use libtest_mimic::{Arguments, Trial};
 use no_silent_failures::pool::{self, Config, ProcessPool};
 use no_silent_failures::worker;
 
@@ -105,12 +106,8 @@ fn main() -> std::process::ExitCode {
         ("parent", parent),
         ("hang", || pool::serve(announce_and_hang)),
     ]);
-    let tests = vec![Trial::test(
+    common::run_checks(&[(
         "a_worker_ends_when_its_parent_is_killed_mid_task",
-        || {
-            a_worker_ends_when_its_parent_is_killed_mid_task();
-            Ok(())
-        },
-    )];
-    libtest_mimic::run(&Arguments::from_args(), tests).exit_code()
+        a_worker_ends_when_its_parent_is_killed_mid_task,
+    )])
 }

@@ -9,11 +9,12 @@
 //! the chapter's examples. libtest-mimic then runs the checks, and takes the
 //! test runner's arguments (`--list`, filters, `--exact`, `--ignored`), so
 //! `cargo test` and `cargo nextest` treat it like any other test binary.
+mod common;
+
 use std::convert::Infallible;
 use std::fmt::Debug;
 use std::time::Duration;
 
-use libtest_mimic::{Arguments, Trial};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{self, Config, ProcessPool};
 use no_silent_failures::worker;
@@ -141,27 +142,19 @@ fn main() -> std::process::ExitCode {
         ("next_char", || pool::serve(next_char)),
         ("is_empty", || pool::serve(is_empty)),
     ]);
-    // A check fails by panicking, as in any other test.
-    let check = |name: &str, check: fn()| {
-        Trial::test(name, move || {
-            check();
-            Ok(())
-        })
-    };
-    let checks = vec![
-        check(
+    common::run_checks(&[
+        (
             "numbers_come_back_exact_at_every_chunk_size",
             numbers_come_back_exact_at_every_chunk_size,
         ),
-        check(
+        (
             "errors_and_panics_travel_beside_plain_values",
             errors_and_panics_travel_beside_plain_values,
         ),
-        check("floats_come_back_bit_for_bit", floats_come_back_bit_for_bit),
-        check(
+        ("floats_come_back_bit_for_bit", floats_come_back_bit_for_bit),
+        (
             "plain_and_postcard_values_mix_in_both_directions",
             plain_and_postcard_values_mix_in_both_directions,
         ),
-    ];
-    libtest_mimic::run(&Arguments::from_args(), checks).exit_code()
+    ])
 }

@@ -23,6 +23,37 @@ pub fn cases(default: u32) -> u32 {
     }
 }
 
+/// Runs `checks` the way libtest runs tests, taking its arguments
+/// (`--list`, filters, `--exact`, `--ignored`), for a test binary without
+/// libtest's harness: one whose `main` must first let `worker::guard` turn
+/// it into a worker. A check fails by panicking, as a test does.
+pub fn run_checks(checks: &[(&str, fn())]) -> std::process::ExitCode {
+    let trials = checks
+        .iter()
+        .map(|&(name, check)| {
+            libtest_mimic::Trial::test(name, move || {
+                check();
+                Ok(())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&libtest_mimic::Arguments::from_args(), trials).exit_code()
+}
+
+/// A pool whose workers run chapter 13's `tasks.rs`, from the chapter's
+/// fixed program.
+pub fn ch13_workers(
+    workers: usize,
+    chunk_size: usize,
+    timeout: Duration,
+) -> no_silent_failures::pool::Config {
+    no_silent_failures::pool::Config::new("task")
+        .program(example_binary("ch13-fixed"))
+        .workers(workers)
+        .chunk_size(chunk_size)
+        .timeout(timeout)
+}
+
 /// Environment variables that change what a Rust program prints or how it
 /// schedules work. Every run starts with all of them removed.
 const CONTROLLED_ENV: &[&str] = &[
