@@ -73,7 +73,7 @@ fn a_worker_ends_when_its_parent_is_killed_mid_task() {
         let mut reader = BufReader::new(File::open(reading).unwrap());
         let mut pid = String::new();
         reader.read_line(&mut pid).unwrap();
-        started.send(pid.trim().to_owned()).unwrap();
+        started.send(pid.trim().parse::<u32>().unwrap()).unwrap();
         reader.read_to_end(&mut Vec::new()).unwrap();
         ended.send(()).unwrap();
     });
@@ -86,7 +86,7 @@ fn a_worker_ends_when_its_parent_is_killed_mid_task() {
             let outlived = worker_ended.recv_timeout(LIMIT).is_err();
             if outlived {
                 // Leave nothing running, then fail.
-                let _ = Command::new("kill").args(["-9", pid]).status();
+                common::kill(&[*pid]);
             }
             outlived
         }
