@@ -93,7 +93,9 @@ impl PoolTimes {
 /// to find it.
 fn time_pool(chunk: Option<usize>, rounds: usize, inputs: &[u64]) -> PoolTimes {
     let mut config = Config::new("square").workers(WORKERS);
-    config.chunk_size = chunk;
+    if let Some(chunk) = chunk {
+        config = config.chunk_size(chunk);
+    }
     let default = chunk.is_none();
     let chunk = config.chunk_size_for(inputs.len());
     let mut pool = ProcessPool::new(config).expect("this program's path");

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::panic::Panic;
 use crate::process::Death;
+use crate::report::ErrorReport;
 
 /// Why a task produced no value. `E` is the error type the task returns.
 ///
@@ -39,6 +40,14 @@ pub enum Failure<E> {
     /// The process running the task ended without delivering a result:
     /// it exited early, or was killed.
     Died(Box<Death>),
+    /// The process pool could not carry the task to a worker, or its result
+    /// back: no worker could be started or none serves this run's types,
+    /// the input or the result could not be serialized or deserialized
+    /// (its serde impl returned an error or panicked), it was over the
+    /// size limit, or the channel broke. The report's `kind` says which.
+    /// Kept apart from [`Failure::Returned`]: the task did not fail; the
+    /// pool failed to carry it, and it may not have run at all.
+    Undelivered(Box<ErrorReport>),
 }
 
 impl<E> Failure<E> {
@@ -67,6 +76,20 @@ impl<E> Failure<E> {
     pub fn panic(&self) -> Option<&Panic> {
         match self {
             Failure::Panicked(panic) => Some(panic),
+            _ => None,
+        }
+    }
+
+    /// The report of why the pool could not carry the task, if that is
+    /// what this failure is.
+    ///
+    /// ```
+    /// use no_silent_failures::failure::Failure;
+    /// assert!(Failure::<()>::Cancelled.undelivered().is_none());
+    /// ```
+    pub fn undelivered(&self) -> Option<&ErrorReport> {
+        match self {
+            Failure::Undelivered(report) => Some(report),
             _ => None,
         }
     }
@@ -108,6 +131,13 @@ impl<E: Error> fmt::Display for Failure<E> {
             Failure::TimedOut(after) => write!(f, "timed out after {after:?}"),
             Failure::Cancelled => f.write_str("cancelled before it finished"),
             Failure::Died(death) => write!(f, "{death} before delivering a result"),
+            Failure::Undelivered(report) => {
+                write!(f, "not carried by the pool: {}", report.message)?;
+                match &report.location {
+                    Some(location) => write!(f, " (at {location})"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

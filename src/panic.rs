@@ -306,6 +306,17 @@ impl CaptureScope {
         }
     }
 
+    /// Like [`CaptureScope::enter`], and every panic on this thread while
+    /// the scope lives is also written to stderr, caught or not: for a
+    /// process whose stderr is kept as its death report (a pool worker), so
+    /// that a panic that ends the process (a panic while panicking, say)
+    /// is on record.
+    pub(crate) fn enter_echoing() -> Self {
+        let scope = Self::enter(false);
+        ECHO.set(true);
+        scope
+    }
+
     /// Runs `work`, and returns its panic, if any, as a [`Panic`].
     #[inline]
     pub fn catch<T>(&self, work: impl FnOnce() -> T) -> Result<T, Panic> {
@@ -331,6 +342,9 @@ thread_local! {
     // panic instead of printing it when this is above zero.
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     static WANT_BACKTRACE: Cell<bool> = const { Cell::new(false) };
+    // Whether a recorded panic is also written to stderr (see
+    // `CaptureScope::enter_echoing`); never reset: a worker's thread.
+    static ECHO: Cell<bool> = const { Cell::new(false) };
     static CAPTURED: RefCell<Option<Panic>> = const { RefCell::new(None) };
 }
 
@@ -346,7 +360,11 @@ fn install_hook() {
                     .try_with(|slot| match slot.try_borrow_mut() {
                         Ok(mut slot) => {
                             let with_backtrace = WANT_BACKTRACE.get();
-                            *slot = Some(Panic::from_hook(info, with_backtrace));
+                            let panic = Panic::from_hook(info, with_backtrace);
+                            if ECHO.get() {
+                                eprintln!("{panic}");
+                            }
+                            *slot = Some(panic);
                             true
                         }
                         Err(_) => false,

@@ -3,12 +3,13 @@
 //! Every input given to [`ProcessPool::run`] gets exactly one [`Outcome`],
 //! in input order: its value, the error it returned, its panic (message and
 //! location), the death of the worker that was running it (exit code or
-//! signal, and the tail of what the worker wrote on stderr while running
-//! that task's chunk), or a timeout. A worker that
-//! dies or hangs is replaced and the pool carries on. Every worker is killed
-//! and reaped when the pool is dropped, also while unwinding from a panic;
-//! and a worker ends by itself when its stdin closes, even in the middle of
-//! a task, so a parent killed outright leaves no worker running.
+//! signal, and the last lines that task wrote on stderr), a timeout, or,
+//! when the pool could not carry it to a worker or its result back,
+//! [`Failure::Undelivered`] with the reason. A worker that dies or hangs is
+//! replaced and the pool carries on. Every worker, with every process its
+//! tasks started, is killed and reaped when the pool is dropped, also while
+//! unwinding from a panic; and a worker ends by itself when the pool's
+//! process dies, so a parent killed outright leaves no worker running.
 //!
 //! The workers are this same program, started again through
 //! [`crate::worker::guard`]; the role's function calls [`serve`] with the
@@ -33,71 +34,90 @@
 //! }
 //! ```
 //!
+//! # The channel
+//!
+//! Tasks and results travel on a private channel: one end of a Unix
+//! socket pair, handed to the worker as its stdin, which [`serve`] takes
+//! over at once, putting `/dev/null` in its place. Nothing else holds it:
+//! the worker's copy is closed on `exec`, so a process a task starts does
+//! not inherit it. A task may read stdin (it reads nothing), print any
+//! bytes on stdout (which goes to `/dev/null`) or stderr (which the pool
+//! reads for death reports), and start processes that write there for
+//! ever: none of it reaches a result.
+//!
+//! The other choices were a socket with a name, in a private directory,
+//! which leaves a file behind when the parent is killed, and a descriptor
+//! passed as fd 3, which needs `unsafe` code between `fork` and `exec`.
+//!
+//! # The handshake
+//!
+//! The pool first tells a new worker how to mark its stderr; the worker
+//! answers with a [`Hello`]: its role and the types its task function
+//! takes and returns, as `std::any::type_name` spells them. Only then does
+//! it get tasks. A run whose `run::<I, T>` types are not the worker's fails
+//! at once, every input with [`Failure::Undelivered`] of kind
+//! `"handshake"`; so does a run whose worker ends (an unknown role, say) or
+//! stays silent for the timeout before it says hello. Types must match by
+//! name: a struct that serializes like a `String` is not a `String`.
+//!
 //! # How tasks travel
 //!
-//! The parent writes *chunks* of tasks to a worker's stdin. The worker runs
-//! them one after another and sends results back as frames on its stdout,
-//! batching several results per frame for throughput. It sends a batch when
-//! its chunk is done, when the batch reaches [`FRAME_BYTES`], and whenever
-//! [`Config::flush_interval`] has passed since the last one, so the parent
-//! sees progress even from a slow chunk. A bounded batch also fits in the
-//! pipe, so the parent decodes one while the worker fills the next, and a
-//! worker that dies loses at most one batch of finished work.
+//! The parent writes *chunks* of tasks to a worker. The worker runs them
+//! one after another and sends results back in frames, several results
+//! per frame for throughput. It sends a frame when its chunk is done, when
+//! the frame reaches [`FRAME_BYTES`], and whenever the flush interval
+//! ([`Config::flush_interval`]) has passed since the last one, so the
+//! parent sees progress even from a slow chunk.
 //!
 //! Tasks and results travel in [postcard], a compact binary serde format:
 //! a few bytes and nanoseconds per tiny task. A plain value (a number, a
 //! `bool`, a `char`, `()`, or a newtype around one) skips even that and
-//! travels as its little-endian bytes: postcard's varints cost more to
-//! write and read than a tiny task costs to run. Like every format that
-//! does not describe itself, postcard cannot carry types that need
+//! travels as its little-endian bytes. Like every format that does not
+//! describe itself, postcard cannot carry types that need
 //! `deserialize_any`: `serde_json::Value`, `#[serde(untagged)]` enums,
-//! `#[serde(flatten)]` fields. Use plain derived types for inputs and
-//! results. Results are framed like chapter 7's, behind a marker, so a
-//! task's own prints cannot corrupt them; unlike chapter 7's, the frame
-//! carries its length and any bytes. Neither tasks nor results carry ids:
-//! a worker answers in the order it was sent its tasks.
-//!
-//! The worker's task function and the run's types must agree:
-//! `serve(task)` with `task: fn(I) -> Result<T, E>` serves `run::<I, T>`. A
-//! frame of results that does not decode as `T` ends its worker, and its
-//! tasks fail with that death, whose stderr tail says what happened; none of
-//! that frame's values is used. A mismatch that happens to decode (a struct
-//! of small `u32`s read as one of `u64`s) cannot be noticed.
+//! `#[serde(flatten)]` fields. Each item carries its own length, so an
+//! input or a result whose serde impl fails (returns an error, panics)
+//! fails alone, as [`Failure::Undelivered`] with serde's message or the
+//! panic's message and location; so does one over [`MAX_ITEM_BYTES`].
 //!
 //! # Failures inside a chunk
 //!
-//! When a worker dies or shows no progress for [`Config::timeout`], the
-//! parent kills it (if needed) and reaps it, and looks at the tasks it was
-//! sent and did not answer. Results travel in batches, so the first of
-//! those is not necessarily the one to blame: they are queued again, in
-//! *exact mode*, where a worker sends each result as soon as it has it.
-//! There, the first unanswered task of a dead or stuck worker is the one to
-//! blame; it gets the failure, and the tasks after it, which never started,
-//! go back to the queue. Tasks are therefore run **at least once**: a task
-//! whose result was lost with its worker runs again. Tasks should be safe to
-//! repeat.
+//! When a worker dies or shows no progress for the timeout, the parent
+//! kills its process group (the worker and whatever its tasks started),
+//! reaps it, and looks at the tasks it was sent and did not answer.
+//! Results travel in batches, so the first of those is not necessarily the
+//! one to blame: they are queued again, in *exact mode*, where a worker
+//! sends each result as soon as it has it. There, the first unanswered task
+//! of a dead or stuck worker is the one to blame; it gets the failure, and
+//! the tasks after it, which never started, go back to the queue. Tasks are
+//! therefore run **at least once**: a task whose result was lost with its
+//! worker runs again. Tasks should be safe to repeat.
 //!
-//! A task that starts a process of its own, which outlives the worker, can
-//! keep the worker's stdout open: no end of file then announces the
-//! worker's death, and the pool finds it at the timeout instead. It reports
-//! a death all the same, and does not wait for that process to let go.
+//! # Processes and groups
 //!
-//! Tasks must not read stdin: it carries the worker's tasks. What they print
-//! on stdout or stderr is harmless: it is not a frame, and is set aside.
+//! Each worker leads a process group of its own, so Ctrl-C in a terminal
+//! reaches the parent alone; the workers end because the parent did. A
+//! worker ends when its channel closes (the parent died, in any state),
+//! and kills its group as it goes; a worker that is stopped (`SIGSTOP`)
+//! when the parent dies is ended by the kernel, which sends `SIGHUP` to a
+//! stopped process group left without a parent outside it. A process a
+//! task starts in a group or session of its own (`setsid`) escapes all
+//! this, as it escapes a terminal's Ctrl-C.
 
+mod config;
 mod raw;
+mod serve;
+mod stderr;
 mod wire;
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::error::Error;
-use std::ffi::OsString;
-use std::fmt::Display;
-use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Write};
 use std::ops::Range;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -111,325 +131,82 @@ use crate::panic::CaptureScope;
 use crate::process::{Death, Exit, tail};
 use crate::report::ErrorReport;
 use crate::worker;
-use wire::{Frame, RESULT_MARKER};
+pub use config::Config;
+pub use serve::{NO_CHANNEL_EXIT, serve};
+pub use wire::{FRAME_BYTES, Hello, MAX_ITEM_BYTES};
+use wire::{Frame, Refused, kind};
 
-/// The environment variable that tells a worker its flush interval, in
-/// microseconds.
-const FLUSH_VAR: &str = "NO_SILENT_FAILURES_FLUSH_US";
-
-/// The payload size at which a worker sends its batch of results without
-/// waiting for the end of the chunk. A quarter of a Linux pipe's default
-/// 64 KiB: a frame of small results goes into the pipe in one write.
-pub const FRAME_BYTES: usize = 16 * 1024;
-
-/// The exit status of a worker whose stdin does not carry chunks of its
-/// task's inputs: the pool and the worker disagree about the input type.
-///
-/// A worker that ends with this status, or with
-/// [`worker::UNKNOWN_ROLE_EXIT`], before sending any result, is taken as a
-/// sign that every worker of this configuration will: the run's remaining
-/// tasks all get that death at once, instead of one new worker dying for
-/// each of them. (A task that itself exits with one of these two statuses,
-/// first thing in a new worker, is taken for the same.)
-pub const NOT_A_CHUNK_EXIT: i32 = 65;
-
-/// How many bytes of a worker's stderr are kept for its death report.
-const STDERR_KEPT: usize = 8 * 1024;
-
-/// How long ending a worker waits for its pipes to close after it exits.
+/// How long ending a worker waits for its stderr to close after it exits.
 const PIPES_GRACE: Duration = Duration::from_millis(200);
 
-/// How many lines of that are shown in a [`Death`].
+/// How many lines of stderr are shown in a [`Death`].
 const STDERR_LINES: usize = 5;
 
-/// How a [`ProcessPool`] runs its workers.
-///
-/// ```
-/// use std::time::Duration;
-/// use no_silent_failures::pool::Config;
-/// let config = Config::new("square")
-///     .workers(4)
-///     .timeout(Duration::from_secs(5));
-/// // Chunks sized for each run, as `Pool.map` sizes them.
-/// assert_eq!(config.chunk_size_for(100_000), 6250);
-/// assert_eq!(config.chunk_size_for(10), 1);
-/// assert_eq!(config.chunk_size(100).chunk_size_for(100_000), 100);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// The worker role, as registered with [`crate::worker::guard`].
-    pub role: String,
-    /// The program to start; `None` for this program.
-    pub program: Option<std::path::PathBuf>,
-    /// How many workers run at once.
-    pub workers: usize,
-    /// How many tasks go to a worker at a time; `None` to size the chunks
-    /// for each run (see [`Config::chunk_size_for`]).
-    pub chunk_size: Option<usize>,
-    /// How long a worker may show no progress before it is killed and its
-    /// task counted as timed out.
-    pub timeout: Duration,
-    /// How often a busy worker sends what it has finished.
-    pub flush_interval: Duration,
-    /// Environment variables set for every worker, beside what it inherits;
-    /// they cannot change the worker's role.
-    pub env: Vec<(OsString, OsString)>,
-}
-
-impl Config {
-    /// Workers in `role`, one per core, chunks sized for each run, a 60 s
-    /// timeout.
-    pub fn new(role: &str) -> Self {
-        Config {
-            role: role.to_owned(),
-            program: None,
-            workers: thread::available_parallelism().map_or(1, |n| n.get()),
-            chunk_size: None,
-            timeout: Duration::from_secs(60),
-            flush_interval: Duration::from_millis(20),
-            env: Vec::new(),
-        }
-    }
-
-    /// Sets the number of workers (at least 1).
-    pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = workers.max(1);
-        self
-    }
-
-    /// Sets the chunk size (at least 1) for every run.
-    pub fn chunk_size(mut self, chunk_size: usize) -> Self {
-        self.chunk_size = Some(chunk_size.max(1));
-        self
-    }
-
-    /// The chunk size for a run of `tasks` tasks: the one set, or else
-    /// Python's `Pool.map` rule, the tasks over four times the workers,
-    /// rounded up. Four chunks per worker share uneven work out; fewer,
-    /// bigger chunks cost fewer round trips, which tiny tasks need.
-    pub fn chunk_size_for(&self, tasks: usize) -> usize {
-        self.chunk_size
-            .unwrap_or_else(|| tasks.div_ceil(4 * self.workers.max(1)).max(1))
-    }
-
-    /// Sets the timeout; the flush interval becomes a quarter of it, at most
-    /// 20 ms.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self.flush_interval = (timeout / 4).min(Duration::from_millis(20));
-        self
-    }
-
-    /// Sets an environment variable for every worker the pool starts: a
-    /// temporary directory of their own, say, or `RUST_BACKTRACE`.
-    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
-        self.env.push((key.into(), value.into()));
-        self
-    }
-
-    /// Starts workers from `program` instead of this program (for tests and
-    /// benchmarks whose own binary cannot be a worker).
-    pub fn program(mut self, program: impl Into<std::path::PathBuf>) -> Self {
-        self.program = Some(program.into());
-        self
-    }
-}
+/// The payload at which the pool stops filling a chunk: a chunk of big
+/// inputs goes out in pieces, as results come home in pieces.
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// What the pool settles for each task.
 type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
 
-/// Runs in a worker: reads chunks of tasks from stdin, runs `task` on each,
-/// and sends the results home, until stdin closes. A panic in `task` is
-/// caught and sent as an [`ErrorReport`] of kind `"panic"`; a returned
-/// error is sent as its report; a result that cannot be serialized is sent
-/// as a report of kind `"serialization"`.
-///
-/// Ends the process, with status 0, when the parent closes stdin, even in
-/// the middle of a task: the pool closes a worker's stdin only to end it,
-/// and a parent that dies closes it too, so nobody is left to read the
-/// results, and a task that never ends must not keep its worker alive
-/// without a parent. Exits with status [`NOT_A_CHUNK_EXIT`] if what arrives
-/// on stdin is not a chunk of this task's inputs.
-pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
-where
-    I: DeserializeOwned,
-    T: Serialize,
-    E: Error + 'static,
-{
-    let flush_every = std::env::var(FLUSH_VAR)
-        .ok()
-        .and_then(|us| us.parse().ok())
-        .map_or(Duration::from_millis(20), Duration::from_micros);
-    let mut results = match Results::new() {
-        Ok(results) => results,
-        Err(error) => {
-            eprintln!("pool worker: cannot write to stdout: {error}");
-            std::process::exit(70);
-        }
-    };
-    let scope = CaptureScope::enter(false);
-    let flush_due = ticker(flush_every);
-    for chunk in chunks_from_stdin() {
-        // In exact mode, each result is sent at once.
-        let exact = chunk.flags & wire::EXACT != 0;
-        let mut inputs = chunk.items();
-        while let Some(input) = inputs.next_value::<I>() {
-            let input = input.unwrap_or_else(|error| not_a_chunk(error));
-            match scope.catch(|| task(input)) {
-                Ok(Ok(value)) => results.frame.push_result::<T>(Ok(&value)),
-                Ok(Err(error)) => results
-                    .frame
-                    .push_result::<T>(Err(&ErrorReport::from_error(&error))),
-                Err(panic) => results
-                    .frame
-                    .push_result::<T>(Err(&ErrorReport::from_panic(&panic))),
-            }
-            let full = results.frame.payload_len() >= FRAME_BYTES;
-            // Reading a flag, not the clock: cheaper than a tiny task.
-            if exact || full || flush_due.load(Ordering::Relaxed) {
-                flush_due.store(false, Ordering::Relaxed);
-                results.send();
-            }
-        }
-        if let Err(error) = inputs.finish() {
-            not_a_chunk(error);
-        }
-        results.send();
-    }
-}
-
-/// The chunks arriving on stdin, read by a thread of its own so that the
-/// end of stdin is seen while a task runs. The process exits there: see
-/// [`serve`].
-fn chunks_from_stdin() -> mpsc::Receiver<wire::Received> {
-    // One chunk waiting beside the one running is all the read-ahead a
-    // worker needs.
-    let (arrived, chunks) = mpsc::sync_channel(1);
-    thread::spawn(move || {
-        let mut stdin = io::stdin().lock();
-        while let Ok(Some(chunk)) = wire::read_frame(&mut stdin, b"") {
-            if arrived.send(chunk).is_err() {
-                return;
-            }
-        }
-        std::process::exit(0);
-    });
-    chunks
-}
-
-/// A flag that a thread of its own raises every `interval`, but not more
-/// than once a millisecond: a zero interval would keep a core spinning.
-fn ticker(interval: Duration) -> Arc<AtomicBool> {
-    let interval = interval.max(Duration::from_millis(1));
-    let due = Arc::new(AtomicBool::new(false));
-    let raise = Arc::clone(&due);
-    // Not synchronisation: a metronome. It ends with the process.
-    thread::spawn(move || {
-        loop {
-            thread::sleep(interval);
-            raise.store(true, Ordering::Relaxed);
-        }
-    });
-    due
-}
-
-fn not_a_chunk(error: impl Display) -> ! {
-    eprintln!("pool worker: not a chunk of tasks: {error}");
-    std::process::exit(NOT_A_CHUNK_EXIT);
-}
-
-/// A worker's results on their way home: a frame being filled, and the
-/// worker's stdout.
-struct Results {
-    frame: Frame,
-    /// Stdout without Rust's line buffering, so that a frame leaves in one
-    /// write, whatever newlines its bytes contain.
-    stdout: File,
-}
-
-impl Results {
-    fn new() -> io::Result<Self> {
-        #[cfg(unix)]
-        let stdout = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned()?;
-        #[cfg(windows)]
-        let stdout =
-            std::os::windows::io::AsHandle::as_handle(&io::stdout()).try_clone_to_owned()?;
-        Ok(Results {
-            frame: Frame::new(RESULT_MARKER, 0),
-            stdout: File::from(stdout),
-        })
-    }
-
-    /// Sends the frame, if it holds anything.
-    fn send(&mut self) {
-        if self.frame.is_empty() {
-            return;
-        }
-        // Holding stdout's lock keeps a task's other threads from printing
-        // into the middle of the frame.
-        let _printing = io::stdout().lock();
-        if self.frame.send(&mut self.stdout).is_err() {
-            // The parent is gone: nobody is waiting for anything.
-            std::process::exit(0);
-        }
-    }
-}
-
 /// What a worker's reader threads tell the pool.
 enum Event {
+    /// The worker said what it serves.
+    Hello(Hello),
     /// A frame of results, decoded by the run's [`Decode`] function.
     Frame(Box<dyn Any + Send>),
-    /// The worker closed its stdout: it has exited, or is exiting.
+    /// The channel carried something that is not the protocol.
+    Broken(String),
+    /// The worker closed its channel: it has exited, or is exiting.
     Closed,
 }
 
 /// One running worker.
 struct Worker {
     child: Child,
-    /// Chunks for the thread that writes them to the worker's stdin, so
-    /// that a worker too busy to read never blocks the pool.
+    /// Chunks for the thread that writes them to the channel, so that a
+    /// worker too busy to read never blocks the pool.
     chunks: Option<mpsc::Sender<Vec<u8>>>,
+    /// What it serves, once it has said so.
+    hello: Option<Hello>,
     /// The tasks sent and not yet answered, in the order it runs them.
     in_flight: InFlight,
     /// Whether it runs its chunk in exact mode; it then gets no other
     /// chunk until this one is done.
     exact: bool,
-    /// When it last showed progress (was given a chunk, or sent a frame).
+    /// When it last showed progress (was started, said hello, was given a
+    /// chunk, or sent a frame).
     last_progress: Instant,
-    /// Whether it has sent a frame of results.
-    answered: bool,
-    stderr_kept: Arc<Mutex<VecDeque<u8>>>,
-    /// The threads that write its stdin and read its stdout and stderr.
+    /// How many frames of results it has sent: its stderr's stretch after
+    /// that many marks belongs to its first unanswered task.
+    frames: u64,
+    stderr: Arc<Mutex<stderr::Stretches>>,
+    /// Lines of the pool's own for its death report.
+    notes: Vec<String>,
+    /// The threads that work its channel and its stderr.
     threads: Vec<JoinHandle<()>>,
     /// Disconnected once all of those threads have finished.
     threads_done: mpsc::Receiver<()>,
 }
 
 impl Worker {
-    /// Adds a line of the pool's own to what its death report shows.
-    fn note(&mut self, line: &str) {
-        let mut kept = self
-            .stderr_kept
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        kept.extend(line.as_bytes());
-        kept.push_back(b'\n');
-    }
-
-    /// Kills the worker if it still runs, reaps it, and says how it ended.
+    /// Kills the worker's process group, reaps the worker, and says how it
+    /// ended.
     fn end(mut self) -> Death {
-        // Even a worker whose stdout has closed is killed: it is almost
+        // Even a worker whose channel has closed is killed: it is almost
         // always exiting, but one that closed it and carried on would keep
         // `wait` waiting for ever. A kill does not change the status of a
-        // process that is already exiting. Its stdin closes after the kill,
-        // so that the worker's own exit at the end of stdin cannot take the
-        // kill's place in the report.
-        let _ = self.child.kill();
+        // process that has exited and is not yet reaped, and until it is
+        // reaped its process group's id cannot be taken by another. The
+        // channel closes after the kill, so that the worker's own exit at
+        // the end of the channel cannot take the kill's place in the report.
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         drop(self.chunks.take());
         let exit = self.child.wait().map(Exit::of).unwrap_or(Exit::Code(-1));
-        // The pipes' threads end when the pipes close, which a process the
-        // worker started may put off for as long as it lives: past a grace
-        // period they are left to end on their own.
+        // The threads end when the channel and stderr close, which a
+        // process that left the group may put off for as long as it lives:
+        // past a grace period they are left to end on their own.
         let deadline = Instant::now() + PIPES_GRACE;
         let pipes_closed = loop {
             match self
@@ -443,33 +220,34 @@ impl Worker {
         };
         if pipes_closed {
             for thread in self.threads.drain(..) {
-                // A pipe thread that panicked has printed its message
-                // already; the tasks it carried are owed by this worker
-                // and get their outcomes from the caller.
+                // A thread that panicked has printed its message already;
+                // the tasks it carried are owed by this worker and get
+                // their outcomes from the caller.
                 let _ = thread.join();
             }
         } else {
-            self.note("pool: the worker's pipes stayed open after it ended: a process it started holds them");
+            self.notes.push(
+                "pool: the worker's stderr stayed open after it ended: a process it started holds it"
+                    .to_owned(),
+            );
         }
-        let kept = self
-            .stderr_kept
+        let stretches = self
+            .stderr
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (front, back) = kept.as_slices();
-        Death {
-            exit,
-            stderr_tail: tail(&[front, back].concat(), STDERR_LINES),
+        let mut stderr_tail = tail(stretches.after(self.frames), STDERR_LINES);
+        for note in &self.notes {
+            stderr_tail.push_str(note);
+            stderr_tail.push('\n');
         }
+        Death { exit, stderr_tail }
     }
 }
 
 /// A pool of worker processes. See the [module documentation](self).
 ///
 /// Returned errors arrive as boxed [`ErrorReport`]s, so that an outcome
-/// stays small when, as usually, nothing failed. A task that never reached
-/// a worker gets [`Failure::Returned`] too, with a report whose `kind` says
-/// why: `"serialization"` when its input could not be written, `"spawn"`
-/// when no worker process could be started to run it.
+/// stays small when, as usually, nothing failed.
 pub struct ProcessPool {
     config: Config,
     workers: HashMap<u64, Worker>,
@@ -481,13 +259,39 @@ pub struct ProcessPool {
     decode: Arc<RwLock<Decode>>,
 }
 
+/// What a run needs its workers to serve.
+struct Wanted {
+    input: &'static str,
+    output: &'static str,
+}
+
+impl Wanted {
+    /// Why a worker that said `hello` cannot serve this run, if it cannot.
+    fn refusal(&self, hello: &Hello) -> Option<ErrorReport> {
+        (hello.input != self.input || hello.output != self.output).then(|| {
+            ErrorReport::undelivered(
+                "handshake",
+                "this run",
+                format!(
+                    "it needs a worker for {} -> {}, and the workers of role {:?} serve {} -> {}",
+                    self.input, self.output, hello.role, hello.input, hello.output
+                ),
+                None,
+            )
+        })
+    }
+}
+
 impl ProcessPool {
     /// A pool with no workers yet; they start on the first [`run`](Self::run).
     ///
     /// # Errors
     ///
-    /// When the path of the current program cannot be found.
+    /// When the config cannot work (no workers, chunks of no tasks, a zero
+    /// timeout: [`io::ErrorKind::InvalidInput`]), or the path of the
+    /// current program cannot be found.
     pub fn new(config: Config) -> io::Result<Self> {
+        config.check()?;
         if config.program.is_none() {
             std::env::current_exe()?;
         }
@@ -551,12 +355,24 @@ impl ProcessPool {
             .decode
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = decode::<T>;
+        let wanted = Wanted {
+            input: std::any::type_name::<I>(),
+            output: std::any::type_name::<T>(),
+        };
         let mut queue = Queue {
             again: VecDeque::new(),
             next_fresh: 0,
             count: inputs.len() as u64,
         };
         let mut ledger = Ledger::new(inputs, progress);
+        // Workers from an earlier run said what they serve already.
+        let refusal = self
+            .workers
+            .values()
+            .find_map(|w| w.hello.as_ref().and_then(|hello| wanted.refusal(hello)));
+        if let Some(refusal) = refusal {
+            ledger.settle_unsent(queue.drain().map(|task| (task, refusal.clone())).collect());
+        }
 
         while !ledger.is_complete() {
             let unsent = self.dispatch(&mut queue, |task| ledger.input(task));
@@ -565,13 +381,7 @@ impl ProcessPool {
                 // The last tasks were never sent: no event is coming.
                 break;
             }
-            let deadline = self
-                .workers
-                .values()
-                .filter(|w| !w.in_flight.is_empty())
-                .map(|w| w.last_progress + self.config.timeout)
-                .min();
-            let event = match deadline {
+            let event = match self.next_deadline() {
                 Some(deadline) => self
                     .received
                     .recv_timeout(deadline.saturating_duration_since(Instant::now())),
@@ -581,47 +391,55 @@ impl ProcessPool {
                     .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
             };
             match event {
-                Ok((id, Event::Frame(frame))) => {
+                Ok((id, Event::Hello(hello))) => {
                     let Some(worker) = self.workers.get_mut(&id) else {
                         continue; // from a worker already ended
                     };
                     worker.last_progress = Instant::now();
-                    worker.answered = true;
-                    let (results, mut misfit) = match frame.downcast::<Decoded<T>>() {
-                        Ok(frame) => (frame.results, frame.misfit),
+                    let refusal = wanted.refusal(&hello);
+                    worker.hello = Some(hello);
+                    if let Some(refusal) = refusal {
+                        // Every worker of this role would say the same.
+                        self.workers.remove(&id).expect("found above").end();
+                        let unsent = queue.drain().map(|task| (task, refusal.clone()));
+                        ledger.settle_unsent(unsent.collect());
+                    }
+                }
+                Ok((id, Event::Frame(frame))) => {
+                    let Some(worker) = self.workers.get_mut(&id) else {
+                        continue;
+                    };
+                    worker.last_progress = Instant::now();
+                    worker.frames += 1;
+                    let results = match frame.downcast::<Vec<Settled<T>>>() {
+                        Ok(results) => *results,
                         // Decoded for another run's type. Workers of an
                         // abandoned run are ended before the next starts,
-                        // so this should not happen; if it does, the
-                        // worker is ended like a misfit.
-                        Err(_) => (Vec::new(), true),
+                        // so this cannot happen; if it did, the tasks
+                        // would get the broken channel's failure.
+                        Err(_) => {
+                            let worker = self.workers.remove(&id).expect("found above");
+                            broken(worker, "a frame decoded for another run", &mut ledger);
+                            continue;
+                        }
                     };
                     // Results come in the order the worker was sent the
                     // tasks, which it holds as runs of consecutive tasks.
                     let mut results = results;
                     while !results.is_empty() {
                         let Some(run) = worker.in_flight.take_run(results.len()) else {
-                            misfit = true;
+                            let worker = self.workers.remove(&id).expect("found above");
+                            broken(worker, "more results than tasks", &mut ledger);
                             break;
                         };
                         let rest = results.split_off((run.end - run.start) as usize);
                         ledger.settle_run(run.start, results);
                         results = rest;
                     }
-                    if misfit {
-                        // Not this run's result type: the worker's role
-                        // serves another task function. Ending the worker
-                        // fails its tasks, with this on record.
-                        let mut worker = self.workers.remove(&id).expect("found above");
-                        worker.note(&format!(
-                            "pool: a result from this worker is not a {}",
-                            std::any::type_name::<T>()
-                        ));
-                        let unfinished = worker.in_flight.tasks();
-                        let death = worker.end();
-                        for task in unfinished {
-                            let death = Box::new(death.clone());
-                            ledger.settle(task, Err(Failure::Died(death)));
-                        }
+                }
+                Ok((id, Event::Broken(why))) => {
+                    if let Some(worker) = self.workers.remove(&id) {
+                        broken(worker, &why, &mut ledger);
                     }
                 }
                 Ok((id, Event::Closed)) => {
@@ -629,33 +447,7 @@ impl ProcessPool {
                         bury(worker, &mut ledger, &mut queue);
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let now = Instant::now();
-                    let stuck: Vec<u64> = self
-                        .workers
-                        .iter()
-                        .filter(|(_, w)| {
-                            !w.in_flight.is_empty() && now >= w.last_progress + self.config.timeout
-                        })
-                        .map(|(&id, _)| id)
-                        .collect();
-                    for id in stuck {
-                        let mut worker = self.workers.remove(&id).expect("listed above");
-                        if let Ok(Some(_)) = worker.child.try_wait() {
-                            // Dead, though its stdout never closed: a
-                            // process it started holds it.
-                            bury(worker, &mut ledger, &mut queue);
-                            continue;
-                        }
-                        let unfinished = worker.in_flight.tasks();
-                        let exact = worker.exact;
-                        worker.end();
-                        let timeout = self.config.timeout;
-                        blame(unfinished, exact, &mut queue, |task| {
-                            ledger.settle(task, Err(Failure::TimedOut(timeout)));
-                        });
-                    }
-                }
+                Err(mpsc::RecvTimeoutError::Timeout) => self.end_stuck(&mut ledger, &mut queue),
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     unreachable!("the pool holds a sender of its own channel")
                 }
@@ -664,10 +456,74 @@ impl ProcessPool {
         ledger.into_outcomes()
     }
 
-    /// Starts workers as needed and gives every hungry one a chunk, with
-    /// each task's input found by `input`. Returns the tasks that cannot be
-    /// sent, with why: their inputs could not be serialized, or no worker
-    /// could be started to run them.
+    /// When the first worker that owes something (tasks, or its hello) runs
+    /// out of time; `None` for no deadline, also when a timeout too long
+    /// for an `Instant` has no deadline to speak of.
+    fn next_deadline(&self) -> Option<Instant> {
+        let timeout = self.config.timeout?;
+        self.workers
+            .values()
+            .filter(|w| w.owes())
+            .filter_map(|w| w.last_progress.checked_add(timeout))
+            .min()
+    }
+
+    /// Ends the workers that owe something and showed no progress for the
+    /// timeout, and fails or requeues what they owed.
+    fn end_stuck<I, T, P: FnMut(usize, &Settled<T>)>(
+        &mut self,
+        ledger: &mut Ledger<I, T, P>,
+        queue: &mut Queue,
+    ) {
+        let Some(timeout) = self.config.timeout else {
+            return;
+        };
+        let now = Instant::now();
+        let stuck: Vec<u64> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| {
+                w.owes()
+                    && w.last_progress
+                        .checked_add(timeout)
+                        .is_some_and(|deadline| now >= deadline)
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for id in stuck {
+            let mut worker = self.workers.remove(&id).expect("listed above");
+            if let Ok(Some(_)) = worker.child.try_wait() {
+                // Dead, though its channel has not shown it yet.
+                bury(worker, ledger, queue);
+                continue;
+            }
+            if worker.hello.is_none() {
+                let death = worker.end();
+                let report = ErrorReport::undelivered(
+                    "handshake",
+                    "this run",
+                    format!(
+                        "a new worker said nothing for {timeout:?}, and {}",
+                        death.exit
+                    ),
+                    None,
+                );
+                ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
+                continue;
+            }
+            let unfinished = worker.in_flight.tasks();
+            let exact = worker.exact;
+            worker.end();
+            blame(unfinished, exact, queue, |task| {
+                ledger.settle(task, Err(Failure::TimedOut(timeout)));
+            });
+        }
+    }
+
+    /// Starts workers as needed and gives every hungry one that has said
+    /// hello a chunk, with each task's input found by `input`. Returns the
+    /// tasks that cannot be sent, with why: their inputs could not be
+    /// serialized, or no worker could be started to run them.
     fn dispatch<'a, I: Serialize + 'a>(
         &mut self,
         queue: &mut Queue,
@@ -679,7 +535,12 @@ impl ProcessPool {
                 if self.workers.is_empty() {
                     // Nothing could ever run these tasks: waiting would
                     // hang, and a panic would lose the outcomes in hand.
-                    let report = ErrorReport::not_started(&self.program_name(), &error);
+                    let report = ErrorReport::undelivered(
+                        "spawn",
+                        &format!("cannot start a worker process ({})", self.program_name()),
+                        error,
+                        None,
+                    );
                     unsent.extend(queue.drain().map(|task| (task, report.clone())));
                 }
                 // Otherwise the workers there are carry on, and the next
@@ -687,6 +548,10 @@ impl ProcessPool {
                 break;
             }
         }
+        // One scope for every input: a panicking `Serialize` fails its own
+        // input, and entering a scope per input would cost more than a
+        // tiny task.
+        let scope = CaptureScope::enter(false);
         // A worker takes chunks while it is idle, or, to stay busy while
         // its results travel home and the next chunk travels out, while it
         // has at most one chunk of ordinary tasks left. Exact-mode tasks go
@@ -698,6 +563,9 @@ impl ProcessPool {
         while given {
             given = false;
             for worker in self.workers.values_mut() {
+                if worker.hello.is_none() {
+                    continue;
+                }
                 let idle = worker.in_flight.is_empty();
                 if !(idle || (!worker.exact && worker.in_flight.len() <= chunk_size)) {
                     continue;
@@ -708,23 +576,27 @@ impl ProcessPool {
                 if exact && !idle {
                     continue;
                 }
-                let mut frame = Frame::new(b"", if exact { wire::EXACT } else { 0 });
+                let mut frame = Frame::new(if exact { kind::EXACT_CHUNK } else { kind::CHUNK });
                 // A task is serialized each time it is sent: its input may be
                 // sent again, and stays with the run meanwhile. Whether it
                 // could be is the answer.
-                let mut encode = |task: u64| match frame.push_value(input(task)) {
+                let mut encode = |frame: &mut Frame, task: u64| match frame.push_value(
+                    input(task),
+                    "the input",
+                    &scope,
+                ) {
                     Ok(()) => true,
-                    Err(error) => {
-                        unsent.push((task, ErrorReport::serialization("the input", error)));
+                    Err(Refused(report)) => {
+                        unsent.push((task, report));
                         false
                     }
                 };
                 let mut room = chunk_size;
                 while let Some(&(task, mode)) = queue.again.front() {
-                    if mode != exact || room == 0 {
+                    if mode != exact || room == 0 || frame.payload_len() >= CHUNK_BYTES {
                         break;
                     }
-                    if encode(task) {
+                    if encode(&mut frame, task) {
                         worker.in_flight.push(task..task + 1);
                     }
                     queue.again.pop_front();
@@ -735,27 +607,29 @@ impl ProcessPool {
                     // would cost as much as the encoding.
                     let fresh = queue.take_fresh(room);
                     let mut run_start = fresh.start;
+                    let mut end = fresh.end;
                     for task in fresh.clone() {
-                        if !encode(task) {
+                        if frame.payload_len() >= CHUNK_BYTES {
+                            // Full: the rest waits for the next chunk.
+                            end = task;
+                            break;
+                        }
+                        if !encode(&mut frame, task) {
                             worker.in_flight.push(run_start..task);
                             run_start = task + 1;
                         }
                     }
-                    worker.in_flight.push(run_start..fresh.end);
+                    worker.in_flight.push(run_start..end.max(run_start));
+                    queue.give_back(end);
+                }
+                if frame.is_empty() {
+                    // Every input of it failed to serialize.
+                    given = true;
+                    continue;
                 }
                 if idle {
                     worker.exact = exact;
                     worker.last_progress = Instant::now();
-                }
-                if idle && worker.answered {
-                    // A death report should show what these tasks wrote, not
-                    // what earlier ones did. (What a new worker wrote before
-                    // its first chunk stays: it may say why it cannot serve.)
-                    worker
-                        .stderr_kept
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .clear();
                 }
                 // A chunk that cannot be written means the worker is gone; its
                 // Closed event is on its way, and will requeue or blame these
@@ -779,75 +653,128 @@ impl ProcessPool {
     }
 
     fn spawn(&mut self) -> io::Result<()> {
+        let (ours, theirs) = UnixStream::pair()?;
         let mut command = match &self.config.program {
             Some(program) => std::process::Command::new(program),
             None => worker::command(&self.config.role)?,
         };
-        // The caller's variables first, so that they cannot unset the role
-        // or the pool's own settings.
-        let mut child = command
+        // The caller's variables first, so that they cannot unset the role.
+        command
             .envs(self.config.env.iter().map(|(key, value)| (key, value)))
             .env(worker::ROLE_VAR, &self.config.role)
-            .env(
-                FLUSH_VAR,
-                self.config.flush_interval.as_micros().to_string(),
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdin(Stdio::from(OwnedFd::from(theirs)))
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
-            .spawn()?;
+            .process_group(0);
+        let spawned = command.spawn();
+        // The command holds the worker's end of the channel: only the
+        // worker may, or its death would not close the channel.
+        drop(command);
+        let mut child = spawned?;
         let id = self.next_worker;
         self.next_worker += 1;
         let (done, threads_done) = mpsc::channel();
+        let mark = stderr::new_mark();
 
-        let mut stdin = child.stdin.take().expect("piped stdin");
+        let mut to_worker = ours.try_clone()?;
+        let setup = Frame::single(
+            kind::SETUP,
+            &wire::Setup {
+                stderr_mark: mark.clone(),
+                flush_us: self.config.flush_interval.as_micros().min(u64::MAX.into()) as u64,
+            },
+        );
         let (chunks, to_write) = mpsc::channel::<Vec<u8>>();
         let writer = pipe_thread(&done, move || {
-            for chunk in to_write {
-                if stdin.write_all(&chunk).is_err() {
+            for frame in std::iter::once(setup).chain(to_write) {
+                if to_worker.write_all(&frame).is_err() {
                     return; // the worker is gone
                 }
             }
         });
 
-        let stdout = child.stdout.take().expect("piped stdout");
         let events = self.events.clone();
         let decode = Arc::clone(&self.decode);
-        let frames = pipe_thread(&done, move || {
-            let mut reader = BufReader::with_capacity(64 * 1024, stdout);
-            // Bytes between frames are a task's own prints: skipped.
-            while let Ok(Some(frame)) = wire::read_frame(&mut reader, RESULT_MARKER) {
-                let decode = *decode
-                    .read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if events.send((id, Event::Frame(decode(frame)))).is_err() {
-                    return;
-                }
-            }
-            let _ = events.send((id, Event::Closed));
-        });
+        let reader = pipe_thread(&done, move || read_channel(id, ours, &events, &decode));
 
-        let stderr = child.stderr.take().expect("piped stderr");
-        let stderr_kept = Arc::new(Mutex::new(VecDeque::new()));
-        let kept = Arc::clone(&stderr_kept);
-        let errors = pipe_thread(&done, move || keep_tail(stderr, &kept));
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
+        let stretches = Arc::new(Mutex::new(stderr::Stretches::default()));
+        let kept = Arc::clone(&stretches);
+        let errors = pipe_thread(&done, move || stderr::split(stderr_pipe, &mark, &kept));
 
         self.workers.insert(
             id,
             Worker {
                 child,
                 chunks: Some(chunks),
+                hello: None,
                 in_flight: InFlight::default(),
                 exact: false,
                 last_progress: Instant::now(),
-                answered: false,
-                stderr_kept,
-                threads: vec![writer, frames, errors],
+                frames: 0,
+                stderr: stretches,
+                notes: Vec::new(),
+                threads: vec![writer, reader, errors],
                 threads_done,
             },
         );
         Ok(())
     }
+}
+
+impl Worker {
+    /// Whether the pool waits on it: for results, or for its hello.
+    fn owes(&self) -> bool {
+        self.hello.is_none() || !self.in_flight.is_empty()
+    }
+}
+
+/// Reads a worker's side of the channel: its hello, then frames of
+/// results, each decoded here, until the channel closes or breaks.
+fn read_channel(
+    id: u64,
+    channel: UnixStream,
+    events: &mpsc::Sender<(u64, Event)>,
+    decode: &RwLock<Decode>,
+) {
+    // A panicking `Deserialize` of a result fails that result alone.
+    let scope = CaptureScope::enter(false);
+    let mut reader = BufReader::with_capacity(64 * 1024, channel);
+    let mut said_hello = false;
+    let event = loop {
+        let frame = match wire::read_frame(&mut reader) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break Event::Closed,
+            Err(error) if error.kind() == io::ErrorKind::InvalidData => {
+                break Event::Broken(error.to_string());
+            }
+            // A read error on a socket pair: the worker is gone.
+            Err(_) => break Event::Closed,
+        };
+        let event = match (said_hello, frame.kind) {
+            (false, kind::HELLO) => match frame.single::<Hello>() {
+                Ok(hello) => {
+                    said_hello = true;
+                    Event::Hello(hello)
+                }
+                Err(error) => break Event::Broken(error.to_string()),
+            },
+            (true, kind::RESULTS) => {
+                let decode = *decode
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match decode(frame, &scope) {
+                    Ok(results) => Event::Frame(results),
+                    Err(error) => break Event::Broken(error.to_string()),
+                }
+            }
+            (_, kind) => break Event::Broken(format!("pool protocol: a frame of kind {kind} out of turn")),
+        };
+        if events.send((id, event)).is_err() {
+            return;
+        }
+    };
+    let _ = events.send((id, event));
 }
 
 /// Starts a thread that works one of a worker's pipes, and holds a clone of
@@ -860,37 +787,25 @@ fn pipe_thread(done: &mpsc::Sender<()>, work: impl FnOnce() + Send + 'static) ->
     })
 }
 
-/// Decodes a frame of results in a reader thread, into a [`Decoded`].
-type Decode = fn(wire::Received) -> Box<dyn Any + Send>;
+/// Decodes a frame of results in a reader thread, into a
+/// `Vec<Settled<T>>`.
+type Decode = fn(wire::Received, &CaptureScope) -> io::Result<Box<dyn Any + Send>>;
 
-/// A frame of results, decoded.
-struct Decoded<T> {
-    results: Vec<Settled<T>>,
-    /// Whether the frame held something else than results of type `T`
-    /// (`results` is then empty).
-    misfit: bool,
-}
-
-fn decode<T: DeserializeOwned + Send + 'static>(frame: wire::Received) -> Box<dyn Any + Send> {
+fn decode<T: DeserializeOwned + Send + 'static>(
+    frame: wire::Received,
+    scope: &CaptureScope,
+) -> io::Result<Box<dyn Any + Send>> {
     let mut items = frame.items();
-    let mut results = Vec::with_capacity(frame.count());
-    let mut misfit = false;
-    while let Some(result) = items.next_result::<T>() {
-        match result {
-            Ok(result) => results.push(result.map_err(failure_of)),
-            Err(_) => {
-                misfit = true;
-                break;
-            }
-        }
+    let mut results: Vec<Settled<T>> = Vec::with_capacity(frame.count());
+    while let Some(result) = items.next_result::<T>(scope) {
+        results.push(match result? {
+            Ok(value) => Ok(value),
+            Err(Ok(report)) => Err(failure_of(report)),
+            Err(Err(undelivered)) => Err(Failure::Undelivered(Box::new(undelivered))),
+        });
     }
-    misfit |= items.finish().is_err();
-    if misfit {
-        // Bytes of another type can decode as wrong values before they
-        // fail to decode: none of the frame's results can be trusted.
-        results.clear();
-    }
-    Box::new(Decoded { results, misfit })
+    items.finish()?;
+    Ok(Box::new(results))
 }
 
 /// The failure for a report that came home from a worker.
@@ -935,6 +850,12 @@ impl Queue {
         let again: Vec<u64> = self.again.drain(..).map(|(task, _)| task).collect();
         let fresh = self.take_fresh(usize::MAX);
         again.into_iter().chain(fresh)
+    }
+
+    /// Puts the fresh tasks from `first` on back, after taking more than
+    /// a chunk could hold.
+    fn give_back(&mut self, first: u64) {
+        self.next_fresh = self.next_fresh.min(first);
     }
 
     /// Takes up to `most` fresh tasks.
@@ -1024,10 +945,10 @@ impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
         }
     }
 
-    /// Settles the tasks that could not be sent to a worker.
+    /// Settles the tasks that the pool could not carry.
     fn settle_unsent(&mut self, unsent: Vec<(u64, ErrorReport)>) {
         for (task, report) in unsent {
-            self.settle(task, Err(Failure::Returned(Box::new(report))));
+            self.settle(task, Err(Failure::Undelivered(Box::new(report))));
         }
     }
 
@@ -1086,8 +1007,10 @@ impl InFlight {
     }
 }
 
-/// Ends a worker that died, or closed its stdout, and fails or requeues
-/// the tasks it owed.
+/// Ends a worker that died, or closed its channel, and fails or requeues
+/// the tasks it owed. A worker that ended before it said hello cannot
+/// serve this run, and neither could its replacements: the run's waiting
+/// tasks all fail with its death.
 fn bury<I, T, P: FnMut(usize, &Settled<T>)>(
     worker: Worker,
     ledger: &mut Ledger<I, T, P>,
@@ -1095,23 +1018,39 @@ fn bury<I, T, P: FnMut(usize, &Settled<T>)>(
 ) {
     let unfinished = worker.in_flight.tasks();
     let exact = worker.exact;
-    let answered = worker.answered;
+    let said_hello = worker.hello.is_some();
     let death = worker.end();
-    let mut fail = |task| {
+    if !said_hello {
+        let mut why = format!("a new worker {} before it said hello", death.exit);
+        if let Some(last) = death.stderr_tail.lines().last() {
+            why.push_str(&format!("; its stderr: {last}"));
+        }
+        let report = ErrorReport::undelivered("handshake", "this run", why, None);
+        ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
+        return;
+    }
+    blame(unfinished, exact, queue, |task| {
         let death = Box::new(death.clone());
         ledger.settle(task, Err(Failure::Died(death)));
-    };
-    let misconfigured = matches!(
-        death.exit,
-        Exit::Code(worker::UNKNOWN_ROLE_EXIT | NOT_A_CHUNK_EXIT)
+    });
+}
+
+/// Ends a worker whose channel broke, and fails every task it owed: which
+/// of them the broken frame was for cannot be known.
+fn broken<I, T, P: FnMut(usize, &Settled<T>)>(
+    worker: Worker,
+    why: &str,
+    ledger: &mut Ledger<I, T, P>,
+) {
+    let unfinished = worker.in_flight.tasks();
+    let death = worker.end();
+    let report = ErrorReport::undelivered(
+        "protocol",
+        "the worker's channel",
+        format!("{why}; the worker was ended ({})", death.exit),
+        None,
     );
-    if misconfigured && !answered {
-        // Its replacements would die the same way.
-        unfinished.into_iter().for_each(&mut fail);
-        queue.drain().for_each(fail);
-    } else {
-        blame(unfinished, exact, queue, fail);
-    }
+    ledger.settle_unsent(unfinished.into_iter().map(|t| (t, report.clone())).collect());
 }
 
 /// After a worker ended with `unfinished` tasks, in the order it runs them:
@@ -1140,25 +1079,9 @@ fn blame(unfinished: Vec<u64>, exact: bool, queue: &mut Queue, mut fail: impl Fn
     }
 }
 
-/// Reads `stream` to its end, keeping the last [`STDERR_KEPT`] bytes.
-fn keep_tail(mut stream: impl Read, kept: &Mutex<VecDeque<u8>>) {
-    let mut buffer = [0; 4096];
-    while let Ok(read) = stream.read(&mut buffer) {
-        if read == 0 {
-            return;
-        }
-        let mut kept = kept
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        kept.extend(&buffer[..read]);
-        let excess = kept.len().saturating_sub(STDERR_KEPT);
-        kept.drain(..excess);
-    }
-}
-
 impl Drop for ProcessPool {
-    /// Kills and reaps every worker, so that none outlives the pool, also
-    /// when the pool is dropped during a panic.
+    /// Kills and reaps every worker, with its process group, so that none
+    /// outlives the pool, also when the pool is dropped during a panic.
     fn drop(&mut self) {
         for (_, worker) in self.workers.drain() {
             worker.end();
@@ -1191,10 +1114,20 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_run_is_dealt_in_chunks_of_the_size_picked_for_it() {
-        // `cat` stands in for the workers: it takes chunks and sends back
-        // nothing that looks like a result, so what was sent stays owed.
+        // `cat` stands in for the workers, taken as having said hello: it
+        // echoes chunks, which the pool never reads, so what was sent stays
+        // owed.
         let config = Config::new("none").program("cat").workers(2);
         let mut pool = ProcessPool::new(config).unwrap();
+        pool.spawn().unwrap();
+        pool.spawn().unwrap();
+        for worker in pool.workers.values_mut() {
+            worker.hello = Some(Hello {
+                role: "none".into(),
+                input: "u64".into(),
+                output: "u64".into(),
+            });
+        }
         let inputs: Vec<u64> = (0..100).collect();
         let mut queue = Queue {
             again: VecDeque::new(),

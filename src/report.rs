@@ -40,25 +40,25 @@ pub struct ErrorReport {
 }
 
 impl ErrorReport {
-    /// A report for `what`, which serde could not write.
-    pub(crate) fn serialization(what: &str, error: impl fmt::Display) -> Self {
+    /// A report of why the pool could not carry `what` (an input, a
+    /// result) to or from a worker: `kind` is `"serialization"`,
+    /// `"deserialization"`, `"protocol"`, `"spawn"` or `"handshake"`.
+    pub(crate) fn undelivered(
+        kind: &str,
+        what: &str,
+        detail: impl fmt::Display,
+        location: Option<Location>,
+    ) -> Self {
+        let message = match kind {
+            "serialization" => format!("{what} could not be serialized: {detail}"),
+            "deserialization" => format!("{what} could not be deserialized: {detail}"),
+            _ => format!("{what}: {detail}"),
+        };
         ErrorReport {
-            kind: "serialization".to_owned(),
-            message: format!("{what} could not be serialized: {error}"),
+            kind: kind.to_owned(),
+            message,
             causes: Vec::new(),
-            location: None,
-            backtrace: None,
-        }
-    }
-
-    /// A report for a task that no worker process could be started to run:
-    /// starting `program` failed with `error`.
-    pub(crate) fn not_started(program: &str, error: &std::io::Error) -> Self {
-        ErrorReport {
-            kind: "spawn".to_owned(),
-            message: format!("cannot start a worker process ({program}): {error}"),
-            causes: Vec::new(),
-            location: None,
+            location,
             backtrace: None,
         }
     }

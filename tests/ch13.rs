@@ -173,9 +173,8 @@ fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
 #[test]
 fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
     let timeout = Duration::from_secs(10);
-    let mut config = common::ch13_workers(1, 5000, timeout);
     // No batch is sent for the time that has passed: only for its size.
-    config.flush_interval = Duration::from_secs(3600);
+    let config = common::ch13_workers(1, 5000, timeout).flush_interval(Duration::from_secs(3600));
     let mut pool = ProcessPool::new(config).unwrap();
     // Some 40 KiB of results, then a task that never ends: one chunk.
     let mut inputs: Vec<String> = (0..4000).map(|n| format!("square {n}")).collect();

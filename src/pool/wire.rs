@@ -1,72 +1,131 @@
 //! How tasks and results travel between the pool and its workers.
 //!
-//! Both directions carry *frames*: a header, then a payload of items. The
-//! header is an optional marker, the payload's length (eight bytes), the
-//! number of items (four bytes) and a byte of flags, all little-endian.
-//! Each item is a tag byte, then a plain value on the fast path of [`raw`]
-//! or anything else in [postcard]; among results, a third tag marks the
-//! report of a task that failed. A binary format keeps the cost per tiny
-//! task to a few bytes and nanoseconds, where JSON would spend most of the
-//! task's time on text.
+//! Both directions of a worker's private channel carry *frames*: a header,
+//! then a payload of items. The header is the frame's kind (one byte), the
+//! payload's length (eight bytes) and the number of items (four bytes), all
+//! little-endian. Each item is a tag byte, its own length (four bytes), then
+//! a plain value on the fast path of [`raw`] or anything else in
+//! [postcard]; among results, other tags mark the report of a task that
+//! failed and the report of a task the pool could not carry.
 //!
-//! Tasks carry no ids and results carry no ids: a worker answers its
-//! tasks in the order it was sent them, one pipe keeps that order, and the
-//! pool remembers which task it sent when.
+//! Every item carries its length so that one item that does not decode (its
+//! type's `Deserialize` refuses it, or panics) costs that item alone: the
+//! next one starts where the length says, whatever the failed one read.
 //!
-//! On a worker's stdout, frames share the pipe with whatever the tasks
-//! print, so each starts with [`RESULT_MARKER`]: bytes that text cannot
-//! contain. Everything outside a frame is skipped. Inside a frame nothing
-//! is searched: the length says where it ends, so a payload may hold any
-//! bytes. On stdin, which only the pool writes, frames have no marker.
+//! Tasks carry no ids and results carry no ids: a worker answers its tasks
+//! in the order it was sent them, one channel keeps that order, and the
+//! pool remembers which task it sent when. Nothing else writes to the
+//! channel, so nothing needs to be searched for or skipped.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::raw;
+use crate::panic::CaptureScope;
 use crate::report::ErrorReport;
 
-/// What starts a frame of results on a worker's stdout. `0xff` and `0xfe`
-/// never occur in UTF-8, so no printed text contains it.
-pub(super) const RESULT_MARKER: &[u8] = b"\x1ensf-pool\xff\xfe";
+/// Bytes of the header: kind, length, count.
+const HEADER: usize = 1 + 8 + 4;
 
-/// Bytes of the header after the marker: length, count, flags.
-const HEADER: usize = 8 + 4 + 1;
+/// Bytes before an item's value: tag and length.
+const ITEM_HEADER: usize = 1 + 4;
 
-/// The flag of a chunk whose results must be sent one by one.
-pub(super) const EXACT: u8 = 1;
+/// The largest input or result, serialized, that the pool carries: 256 MiB.
+/// A bigger one fails alone, as [`crate::failure::Failure::Undelivered`].
+pub const MAX_ITEM_BYTES: usize = 256 << 20;
+
+/// The payload size at which a worker sends its batch of results without
+/// waiting for the end of the chunk, and at which the pool stops filling a
+/// chunk. A quarter of a Linux pipe's default 64 KiB.
+pub const FRAME_BYTES: usize = 16 * 1024;
+
+/// The largest frame either side accepts: a full batch and one more item
+/// of the largest size. A header that announces more is a broken channel,
+/// found before a byte of it is allocated.
+pub(super) const MAX_FRAME_BYTES: u64 = (FRAME_BYTES + MAX_ITEM_BYTES + ITEM_HEADER) as u64;
+
+/// The kinds of frame.
+pub(super) mod kind {
+    /// Pool to worker, first: the [`super::Setup`].
+    pub const SETUP: u8 = 1;
+    /// Worker to pool, first: the [`super::Hello`].
+    pub const HELLO: u8 = 2;
+    /// Pool to worker: a chunk of inputs.
+    pub const CHUNK: u8 = 3;
+    /// Pool to worker: a chunk of inputs whose results go home one by one.
+    pub const EXACT_CHUNK: u8 = 4;
+    /// Worker to pool: results.
+    pub const RESULTS: u8 = 5;
+}
+
+/// What each item starts with.
+const POSTCARD: u8 = 0;
+const RAW: u8 = 1;
+/// A task's failure (its returned error, or its panic), as a report.
+const REPORT: u8 = 2;
+/// A task the pool could not carry (its input or result did not cross).
+const UNDELIVERED: u8 = 3;
+
+/// What the pool tells a new worker before anything else.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Setup {
+    /// What the worker writes on its stderr before each frame of results,
+    /// so that the pool can tell which task wrote which lines.
+    pub(super) stderr_mark: Vec<u8>,
+    /// How often a busy worker sends what it has finished, in microseconds.
+    pub(super) flush_us: u64,
+}
+
+/// What a worker tells the pool before its first result: what it serves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Its role, as registered with [`crate::worker::guard`].
+    pub role: String,
+    /// The input type its task function takes (`std::any::type_name`).
+    pub input: String,
+    /// The value type its task function returns.
+    pub output: String,
+}
 
 /// A frame being built: its header, then its items.
 pub(super) struct Frame {
     /// One serializer for every item: setting one up for each would cost
     /// as much as a tiny item.
     out: postcard::Serializer<Bytes>,
-    /// Where the payload starts.
-    payload: usize,
     count: u32,
 }
 
+/// Why an item could not be added to a frame.
+pub(super) struct Refused(pub(super) ErrorReport);
+
 impl Frame {
-    /// An empty frame that starts with `marker` (empty on stdin).
-    pub(super) fn new(marker: &[u8], flags: u8) -> Self {
+    /// An empty frame of `kind`.
+    pub(super) fn new(kind: u8) -> Self {
         let mut bytes = Vec::with_capacity(256);
-        bytes.extend_from_slice(marker);
-        bytes.extend_from_slice(&[0; HEADER]);
-        let payload = bytes.len();
-        bytes[payload - 1] = flags;
+        bytes.push(kind);
+        bytes.extend_from_slice(&[0; HEADER - 1]);
         Frame {
             out: postcard::Serializer {
                 output: Bytes(bytes),
             },
-            payload,
             count: 0,
         }
     }
 
+    /// A frame of one item, in postcard.
+    pub(super) fn single<T: Serialize>(kind: u8, item: &T) -> Vec<u8> {
+        let mut frame = Frame::new(kind);
+        frame
+            .push_item(POSTCARD, |out| item.serialize(out).map_err(|e| e.to_string()))
+            .unwrap_or_else(|_| unreachable!("setup and hello are plain data"));
+        frame.finish()
+    }
+
     /// The bytes of its items so far.
     pub(super) fn payload_len(&self) -> usize {
-        self.out.output.0.len() - self.payload
+        self.out.output.0.len() - HEADER
     }
 
     /// Whether it holds no item yet.
@@ -76,49 +135,99 @@ impl Frame {
 
     /// Appends a value: a plain one (a number, say) on the fast path of
     /// [`raw`], anything else in postcard. A value that cannot be
-    /// serialized leaves the frame as it was, and the error says why.
+    /// serialized, whose `Serialize` panics, or that is bigger than
+    /// [`MAX_ITEM_BYTES`], leaves the frame as it was, and the report says
+    /// why. `scope` turns a panic into that report.
     #[inline]
-    pub(super) fn push_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), String> {
-        let bytes = &mut self.out.output.0;
-        bytes.push(RAW);
-        if raw::write(value, bytes).is_ok() {
-            self.count += 1;
-            return Ok(());
-        }
-        bytes.pop();
-        self.push(&(POSTCARD, value))
-    }
-
-    /// Appends a task's result: a value, or the report of why there is
-    /// none. A value that cannot be serialized becomes a report saying so.
-    pub(super) fn push_result<T: Serialize>(&mut self, result: Result<&T, &ErrorReport>) {
-        let pushed = match result {
-            Ok(value) => self.push_value(value),
-            Err(report) => self.push(&(REPORT, report)),
-        };
-        if let Err(error) = pushed {
-            let report = ErrorReport::serialization("the result", error);
-            self.push(&(REPORT, &report))
-                .expect("a report of strings serializes");
-        }
-    }
-
-    /// Appends one item in postcard.
-    fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> Result<(), String> {
+    pub(super) fn push_value<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        what: &str,
+        scope: &CaptureScope,
+    ) -> Result<(), Refused> {
         let start = self.out.output.0.len();
-        match item.serialize(&mut self.out) {
+        let pushed = scope.catch(|| {
+            let raw = |out: &mut postcard::Serializer<Bytes>| {
+                raw::write(value, &mut out.output.0).map_err(|_| String::new())
+            };
+            if self.push_item(RAW, raw).is_ok() {
+                return Ok(());
+            }
+            self.push_item(POSTCARD, |out| {
+                value.serialize(out).map_err(|error| match error {
+                    // postcard drops the message of an error raised by the
+                    // value's own `Serialize`; serde_json keeps it.
+                    postcard::Error::SerdeSerCustom => match serde_json::to_vec(value) {
+                        Err(json) => json.to_string(),
+                        Ok(_) => error.to_string(),
+                    },
+                    error => error.to_string(),
+                })
+            })
+        });
+        let refused = match pushed {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(message)) => ErrorReport::undelivered("serialization", what, message, None),
+            Err(panic) => ErrorReport::undelivered(
+                "serialization",
+                what,
+                format!("its Serialize panicked: {}", panic.message),
+                panic.location,
+            ),
+        };
+        self.out.output.0.truncate(start);
+        Err(Refused(refused))
+    }
+
+    /// Appends a task's failure report.
+    pub(super) fn push_report(&mut self, report: &ErrorReport) {
+        self.push_item(REPORT, |out| report.serialize(out).map_err(|e| e.to_string()))
+            .unwrap_or_else(|_| unreachable!("a report of strings serializes"));
+    }
+
+    /// Appends the report of a task that the pool could not carry.
+    pub(super) fn push_undelivered(&mut self, report: &ErrorReport) {
+        self.push_item(UNDELIVERED, |out| {
+            report.serialize(out).map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|_| unreachable!("a report of strings serializes"));
+    }
+
+    /// Appends one item: its tag, its length, and what `write` writes. On
+    /// an error, or past [`MAX_ITEM_BYTES`], the frame is left as it was.
+    #[inline]
+    fn push_item(
+        &mut self,
+        tag: u8,
+        write: impl FnOnce(&mut postcard::Serializer<Bytes>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let start = self.out.output.0.len();
+        self.out.output.0.push(tag);
+        self.out.output.0.extend_from_slice(&[0; 4]);
+        // Whatever `write` did before it failed (a `Serialize` impl may
+        // write half a value, then refuse) is cut off again.
+        let written = write(&mut self.out);
+        let bytes = &mut self.out.output.0;
+        let length = bytes.len() - start - ITEM_HEADER;
+        let written = written.and_then(|()| {
+            if length > MAX_ITEM_BYTES {
+                Err(format!(
+                    "it is {length} bytes, over the pool's limit of {MAX_ITEM_BYTES}"
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        match written {
             Ok(()) => {
+                bytes[start + 1..start + ITEM_HEADER]
+                    .copy_from_slice(&(length as u32).to_le_bytes());
                 self.count += 1;
                 Ok(())
             }
             Err(error) => {
-                self.out.output.0.truncate(start);
-                // postcard drops the message of an error raised by the
-                // value's own `Serialize`; serde_json keeps it.
-                Err(match (error, serde_json::to_vec(item)) {
-                    (postcard::Error::SerdeSerCustom, Err(json)) => json.to_string(),
-                    (error, _) => error.to_string(),
-                })
+                bytes.truncate(start);
+                Err(error)
             }
         }
     }
@@ -128,7 +237,7 @@ impl Frame {
         self.seal();
         let bytes = &mut self.out.output.0;
         let sent = out.write_all(bytes).and_then(|()| out.flush());
-        bytes.truncate(self.payload);
+        bytes.truncate(HEADER);
         self.count = 0;
         sent
     }
@@ -142,21 +251,14 @@ impl Frame {
     /// Fills in the payload's length and the count.
     fn seal(&mut self) {
         let bytes = &mut self.out.output.0;
-        let start = self.payload - HEADER;
-        let length = (bytes.len() - self.payload) as u64;
-        bytes[start..start + 8].copy_from_slice(&length.to_le_bytes());
-        bytes[start + 8..start + 12].copy_from_slice(&self.count.to_le_bytes());
+        let length = (bytes.len() - HEADER) as u64;
+        bytes[1..9].copy_from_slice(&length.to_le_bytes());
+        bytes[9..13].copy_from_slice(&self.count.to_le_bytes());
     }
 }
 
-/// What each item starts with: a value in postcard, a value on the fast
-/// path, or (only among results) the report of a failed task in postcard.
-const POSTCARD: u8 = 0;
-const RAW: u8 = 1;
-const REPORT: u8 = 2;
-
 /// Lets postcard append to a `Vec` that stays in the frame.
-struct Bytes(Vec<u8>);
+pub(super) struct Bytes(Vec<u8>);
 
 impl postcard::ser_flavors::Flavor for Bytes {
     type Output = ();
@@ -189,10 +291,13 @@ impl postcard::ser_flavors::Flavor for Bytes {
 
 /// A frame as it arrived.
 pub(super) struct Received {
-    pub(super) flags: u8,
+    pub(super) kind: u8,
     count: u32,
     payload: Vec<u8>,
 }
+
+/// One item of a frame whose bytes do not hold what the reader expects.
+pub(super) type ItemError = ErrorReport;
 
 impl Received {
     /// How many items it holds.
@@ -207,6 +312,17 @@ impl Received {
             left: self.count,
         }
     }
+
+    /// The frame's single postcard item (a setup or a hello).
+    pub(super) fn single<T: DeserializeOwned>(&self) -> io::Result<T> {
+        let mut items = self.items();
+        match items.next_item() {
+            Some(Ok((POSTCARD, bytes))) if items.left == 0 && items.rest.is_empty() => {
+                postcard::from_bytes(bytes).map_err(|e| protocol(e.to_string()))
+            }
+            _ => Err(protocol("a frame of one item expected".to_owned())),
+        }
+    }
 }
 
 /// The items of a frame, read in order.
@@ -217,113 +333,170 @@ pub(super) struct Items<'a> {
 }
 
 impl<'a> Items<'a> {
-    /// The next value, as [`Frame::push_value`] wrote it; `None` after the
-    /// last. An error means the frame does not hold values of this type.
+    /// The next item's tag and bytes; `None` after the last. An error
+    /// means the frame itself is broken: no later item can be found.
     #[inline]
-    pub(super) fn next_value<T: Deserialize<'a>>(&mut self) -> Option<postcard::Result<T>> {
-        Some(self.next_tag()?.and_then(|tag| self.value(tag)))
-    }
-
-    /// The next result, as [`Frame::push_result`] wrote it.
-    #[inline]
-    pub(super) fn next_result<T: DeserializeOwned>(
-        &mut self,
-    ) -> Option<postcard::Result<Result<T, Box<ErrorReport>>>> {
-        Some(self.next_tag()?.and_then(|tag| match tag {
-            REPORT => self.take().map(|report| Err(Box::new(report))),
-            tag => self.value(tag).map(Ok),
-        }))
-    }
-
-    /// The tag of the next item, `None` after the last.
-    #[inline]
-    fn next_tag(&mut self) -> Option<postcard::Result<u8>> {
+    fn next_item(&mut self) -> Option<io::Result<(u8, &'a [u8])>> {
         if self.left == 0 {
             return None;
         }
         self.left -= 1;
-        Some(self.take())
-    }
-
-    /// The value after `tag`.
-    #[inline]
-    fn value<T: Deserialize<'a>>(&mut self, tag: u8) -> postcard::Result<T> {
-        match tag {
-            POSTCARD => self.take(),
-            RAW => raw::read(&mut self.rest).map_err(|_| postcard::Error::DeserializeBadEncoding),
-            _ => Err(postcard::Error::DeserializeBadEnum),
+        let Some((head, rest)) = self.rest.split_first_chunk::<ITEM_HEADER>() else {
+            return Some(Err(protocol("an item's header is cut short".to_owned())));
+        };
+        let length = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        if length > rest.len() {
+            return Some(Err(protocol("an item is cut short".to_owned())));
         }
-    }
-
-    /// Reads one postcard value.
-    #[inline]
-    fn take<T: Deserialize<'a>>(&mut self) -> postcard::Result<T> {
-        let (value, rest) = postcard::take_from_bytes(self.rest)?;
+        let (bytes, rest) = rest.split_at(length);
         self.rest = rest;
-        Ok(value)
+        Some(Ok((head[0], bytes)))
     }
 
-    /// Checks, after the last item, that nothing is left over: bytes left
-    /// mean the items were of another type than the reader thought.
-    pub(super) fn finish(self) -> postcard::Result<()> {
+    /// The next input, as [`Frame::push_value`] wrote it. `Some(Err)` for
+    /// an input that does not decode: its report says why; the next input
+    /// is unaffected. `scope` turns a panicking `Deserialize` into that
+    /// report.
+    #[inline]
+    pub(super) fn next_value<T: Deserialize<'a>>(
+        &mut self,
+        scope: &CaptureScope,
+    ) -> Option<io::Result<Result<T, ItemError>>> {
+        Some(self.next_item()?.map(|(tag, bytes)| match tag {
+            POSTCARD | RAW => value(tag, bytes, "the input", scope),
+            _ => Err(ErrorReport::undelivered(
+                "protocol",
+                "the input",
+                "not a value",
+                None,
+            )),
+        }))
+    }
+
+    /// The next result, as a worker wrote it: its value, the report of a
+    /// task's failure (`Err(Ok)`), or the report of why it could not be
+    /// carried (`Err(Err)`).
+    #[inline]
+    #[allow(clippy::type_complexity)]
+    pub(super) fn next_result<T: DeserializeOwned>(
+        &mut self,
+        scope: &CaptureScope,
+    ) -> Option<io::Result<Result<T, Result<Box<ErrorReport>, ErrorReport>>>> {
+        Some(self.next_item()?.map(|(tag, bytes)| match tag {
+            POSTCARD | RAW => value(tag, bytes, "the result", scope).map_err(Err),
+            REPORT | UNDELIVERED => {
+                let report = postcard::from_bytes::<ErrorReport>(bytes).unwrap_or_else(|e| {
+                    ErrorReport::undelivered("protocol", "a report", e.to_string(), None)
+                });
+                Err(if tag == REPORT {
+                    Ok(Box::new(report))
+                } else {
+                    Err(report)
+                })
+            }
+            _ => Err(Err(ErrorReport::undelivered(
+                "protocol",
+                "the result",
+                "an unknown tag",
+                None,
+            ))),
+        }))
+    }
+
+    /// Checks, after the last item, that nothing is left over.
+    pub(super) fn finish(self) -> io::Result<()> {
         match self.rest {
             [] => Ok(()),
-            _ => Err(postcard::Error::DeserializeBadEncoding),
+            _ => Err(protocol("bytes after the last item".to_owned())),
         }
     }
 }
 
-/// Reads the next frame that starts with `marker`, skipping any bytes
-/// before the marker. `None` at the end of the stream, also when it ends
-/// inside a frame (its writer died while writing).
-pub(super) fn read_frame(reader: &mut impl BufRead, marker: &[u8]) -> io::Result<Option<Received>> {
-    if !skip_to_marker(reader, marker)? {
-        return Ok(None);
+/// Decodes one value from exactly `bytes`, catching a panicking
+/// `Deserialize`.
+#[inline]
+fn value<'a, T: Deserialize<'a>>(
+    tag: u8,
+    bytes: &'a [u8],
+    what: &str,
+    scope: &CaptureScope,
+) -> Result<T, ItemError> {
+    let decoded = scope.catch(|| {
+        if tag == RAW {
+            let mut rest = bytes;
+            match raw::read::<T>(&mut rest) {
+                Ok(value) if rest.is_empty() => Ok(value),
+                _ => Err(format!(
+                    "not a {} on the fast path",
+                    std::any::type_name::<T>()
+                )),
+            }
+        } else {
+            match postcard::take_from_bytes::<T>(bytes) {
+                Ok((value, [])) => Ok(value),
+                Ok(_) => Err(format!(
+                    "bytes left over after a {}",
+                    std::any::type_name::<T>()
+                )),
+                Err(error) => Err(error.to_string()),
+            }
+        }
+    });
+    match decoded {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(message)) => Err(ErrorReport::undelivered(
+            "deserialization",
+            what,
+            message,
+            None,
+        )),
+        Err(panic) => Err(ErrorReport::undelivered(
+            "deserialization",
+            what,
+            format!("its Deserialize panicked: {}", panic.message),
+            panic.location,
+        )),
     }
+}
+
+fn protocol(message: String) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("pool protocol: {message}"),
+    )
+}
+
+/// Reads the next frame. `None` at the end of the stream, also when it
+/// ends inside a frame (its writer died while writing). A header that
+/// announces more than [`MAX_FRAME_BYTES`] is an error, found before any
+/// of it is read.
+pub(super) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Received>> {
     let mut header = [0; HEADER];
     match reader.read_exact(&mut header) {
         Ok(()) => {}
         Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(error) => return Err(error),
     }
-    let length = u64::from_le_bytes(header[..8].try_into().expect("eight bytes"));
-    let count = u32::from_le_bytes(header[8..12].try_into().expect("four bytes"));
+    let length = u64::from_le_bytes(header[1..9].try_into().expect("eight bytes"));
+    let count = u32::from_le_bytes(header[9..13].try_into().expect("four bytes"));
+    if length > MAX_FRAME_BYTES {
+        return Err(protocol(format!(
+            "a frame of {length} bytes, over the limit of {MAX_FRAME_BYTES}"
+        )));
+    }
+    if u64::from(count) * ITEM_HEADER as u64 > length {
+        return Err(protocol(format!(
+            "a frame of {length} bytes cannot hold {count} items"
+        )));
+    }
     // Grow with what arrives rather than trusting the length up front.
     let mut payload = Vec::with_capacity(length.min(1 << 20) as usize);
     reader.take(length).read_to_end(&mut payload)?;
     Ok((payload.len() as u64 == length).then_some(Received {
-        flags: header[12],
+        kind: header[0],
         count,
         payload,
     }))
-}
-
-/// Consumes bytes up to and including `marker`; false if the stream ends
-/// first.
-fn skip_to_marker(reader: &mut impl BufRead, marker: &[u8]) -> io::Result<bool> {
-    // The marker's first byte occurs nowhere else in it, so a mismatch can
-    // only restart a match at that byte.
-    let mut matched = 0;
-    while matched < marker.len() {
-        let buffer = reader.fill_buf()?;
-        if buffer.is_empty() {
-            return Ok(false);
-        }
-        let mut used = 0;
-        for &byte in buffer {
-            used += 1;
-            if byte == marker[matched] {
-                matched += 1;
-                if matched == marker.len() {
-                    break;
-                }
-            } else {
-                matched = usize::from(byte == marker[0]);
-            }
-        }
-        reader.consume(used);
-    }
-    Ok(true)
 }
 
 #[cfg(test)]
@@ -340,111 +513,125 @@ mod tests {
         }
     }
 
-    #[test]
-    fn frames_survive_noise_and_split_markers() {
-        let mut stream = b"printed\n\x1ensf-po".to_vec();
-        let mut frame = Frame::new(RESULT_MARKER, 0);
-        frame.push_result(Ok(&"one"));
-        frame.push_result::<&str>(Err(&report("two failed")));
-        frame.send(&mut stream).unwrap();
-        stream.extend_from_slice(b"half a line \x1e\x1e");
-        frame.push_result(Ok(&"three"));
-        frame.send(&mut stream).unwrap();
-        // A frame cut short by its writer's death.
-        let mut torn = Frame::new(RESULT_MARKER, 0);
-        torn.push_result(Ok(&"four"));
-        let torn = torn.finish();
-        stream.extend_from_slice(&torn[..torn.len() - 2]);
-
-        // A one-byte buffer splits every marker.
-        let mut reader = io::BufReader::with_capacity(1, stream.as_slice());
-        let mut results = Vec::new();
-        while let Some(frame) = read_frame(&mut reader, RESULT_MARKER).unwrap() {
-            let mut items = frame.items();
-            while let Some(result) = items.next_result::<String>() {
-                results.push(result.unwrap().map_err(|report| report.message));
-            }
-            items.finish().unwrap();
-        }
-        assert_eq!(
-            results,
-            [
-                Ok("one".to_owned()),
-                Err("two failed".to_owned()),
-                Ok("three".to_owned())
-            ]
-        );
+    fn received(frame: Frame) -> Received {
+        let bytes = frame.finish();
+        read_frame(&mut bytes.as_slice()).unwrap().unwrap()
     }
 
-    /// A result that serde refuses to write.
-    struct Refused;
+    /// Serializes half a value, then refuses.
+    struct HalfThenRefused;
 
-    impl Serialize for Refused {
-        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+    impl Serialize for HalfThenRefused {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeTuple;
+            let mut tuple = serializer.serialize_tuple(2)?;
+            tuple.serialize_element("first half")?;
             Err(serde::ser::Error::custom("not today"))
         }
     }
 
+    /// Panics while it is serialized.
+    struct Panics;
+
+    impl Serialize for Panics {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            panic!("serializing Panics")
+        }
+    }
+
     #[test]
-    fn a_result_that_cannot_be_serialized_arrives_as_a_report_saying_why() {
-        let mut frame = Frame::new(b"", 0);
-        frame.push_result(Ok(&Refused));
-        frame.push_result(Ok(&"fine"));
-        let bytes = frame.finish();
-        let received = read_frame(&mut bytes.as_slice(), b"").unwrap().unwrap();
-        let mut items = received.items();
-        let refused = items.next_result::<String>().unwrap().unwrap().unwrap_err();
-        assert_eq!(refused.kind, "serialization");
+    fn a_value_that_fails_to_serialize_leaves_no_trace_in_the_frame() {
+        let scope = CaptureScope::enter(false);
+        let mut frame = Frame::new(kind::RESULTS);
+        frame.push_value(&"one", "the result", &scope).ok().unwrap();
+        let refused = frame
+            .push_value(&HalfThenRefused, "the result", &scope)
+            .err()
+            .unwrap()
+            .0;
         assert_eq!(
             refused.message,
             "the result could not be serialized: not today"
         );
-        assert_eq!(
-            items.next_result::<String>().unwrap().unwrap().unwrap(),
-            "fine"
+        let panicked = frame
+            .push_value(&Panics, "the result", &scope)
+            .err()
+            .unwrap()
+            .0;
+        assert!(
+            panicked.message.ends_with("its Serialize panicked: serializing Panics"),
+            "{}",
+            panicked.message
         );
+        assert_eq!(panicked.location.unwrap().file, file!());
+        frame.push_value(&"two", "the result", &scope).ok().unwrap();
+        let received = received(frame);
+        let mut items = received.items();
+        let mut values = Vec::new();
+        while let Some(item) = items.next_value::<String>(&scope) {
+            values.push(item.unwrap().unwrap());
+        }
+        items.finish().unwrap();
+        assert_eq!(values, ["one", "two"]);
+    }
+
+    #[test]
+    fn an_item_that_does_not_decode_fails_alone() {
+        let scope = CaptureScope::enter(false);
+        let mut frame = Frame::new(kind::RESULTS);
+        frame.push_value(&"text", "", &scope).ok().unwrap();
+        frame.push_value(&7u64, "", &scope).ok().unwrap();
+        frame.push_report(&report("failed"));
+        frame.push_undelivered(&report("lost"));
+        frame.push_value(&9u64, "", &scope).ok().unwrap();
+        let received = received(frame);
+        let mut items = received.items();
+        // A string is not a u64: that item fails, the next is read.
+        let first = items.next_result::<u64>(&scope).unwrap().unwrap();
+        assert!(matches!(first, Err(Err(ref r)) if r.kind == "deserialization"));
+        assert_eq!(items.next_result::<u64>(&scope).unwrap().unwrap().ok(), Some(7));
+        let failed = items.next_result::<u64>(&scope).unwrap().unwrap();
+        assert!(matches!(failed, Err(Ok(ref r)) if r.message == "failed"));
+        let lost = items.next_result::<u64>(&scope).unwrap().unwrap();
+        assert!(matches!(lost, Err(Err(ref r)) if r.message == "lost"));
+        assert_eq!(items.next_result::<u64>(&scope).unwrap().unwrap().ok(), Some(9));
+        assert!(items.next_result::<u64>(&scope).is_none());
         items.finish().unwrap();
     }
 
     #[test]
-    fn a_payload_may_contain_the_marker() {
-        let mut frame = Frame::new(b"", EXACT);
-        frame.push_value(RESULT_MARKER).unwrap();
-        let bytes = frame.finish();
-        let received = read_frame(&mut bytes.as_slice(), b"").unwrap().unwrap();
-        assert_eq!(received.flags, EXACT);
-        let mut items = received.items();
-        let back: Vec<u8> = items.next_value().unwrap().unwrap();
-        assert_eq!(back, RESULT_MARKER);
-        assert!(items.next_value::<Vec<u8>>().is_none());
-        items.finish().unwrap();
+    fn a_value_too_big_to_carry_is_refused_before_it_is_sent() {
+        let scope = CaptureScope::enter(false);
+        let mut frame = Frame::new(kind::RESULTS);
+        let big = "x".repeat(MAX_ITEM_BYTES + 1);
+        let refused = frame.push_value(&big, "the result", &scope).err().unwrap().0;
+        assert!(refused.message.contains("over the pool's limit"), "{}", refused.message);
+        assert!(frame.is_empty() && frame.payload_len() == 0);
     }
 
     #[test]
-    fn items_of_another_type_are_noticed() {
-        let mut frame = Frame::new(b"", 0);
-        frame.push_value(&(1u8, 2u8)).unwrap(); // in postcard
-        frame.push_value(&7u64).unwrap(); // on the fast path
+    fn a_header_announcing_too_much_is_an_error_not_an_allocation() {
+        let mut header = vec![kind::RESULTS];
+        header.extend_from_slice(&u64::MAX.to_le_bytes());
+        header.extend_from_slice(&1u32.to_le_bytes());
+        let error = read_frame(&mut header.as_slice()).err().unwrap();
+        assert!(error.to_string().contains("over the limit"), "{error}");
+        // And a frame cut short is the end of the stream, not an error.
+        let mut frame = Frame::new(kind::RESULTS);
+        frame.push_report(&report("x"));
         let bytes = frame.finish();
-        let received = read_frame(&mut bytes.as_slice(), b"").unwrap().unwrap();
-        let mut items = received.items();
-        let _: u8 = items.next_value().unwrap().unwrap();
-        assert!(items.next_value::<u32>().unwrap().is_err());
-
-        let mut items = received.items();
-        let _: (u8, u8) = items.next_value().unwrap().unwrap();
-        let _: u32 = items.next_value().unwrap().unwrap();
-        assert!(items.finish().is_err(), "half of a u64 is left over");
+        assert!(read_frame(&mut &bytes[..bytes.len() - 1]).unwrap().is_none());
     }
 
     #[test]
     fn plain_values_take_the_fast_path_and_others_postcard() {
-        let mut frame = Frame::new(b"", 0);
-        frame.push_value(&300u64).unwrap();
-        frame.push_value("text").unwrap();
+        let scope = CaptureScope::enter(false);
+        let mut frame = Frame::new(kind::CHUNK);
+        frame.push_value(&300u64, "", &scope).ok().unwrap();
+        frame.push_value("text", "", &scope).ok().unwrap();
         let bytes = frame.finish();
         let payload = &bytes[HEADER..];
-        assert_eq!(payload[..9], [RAW, 44, 1, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(payload[9..], [POSTCARD, 4, b't', b'e', b'x', b't']);
+        assert_eq!(payload[..13], [RAW, 8, 0, 0, 0, 44, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(payload[13..], [POSTCARD, 5, 0, 0, 0, 4, b't', b'e', b'x', b't']);
     }
 }

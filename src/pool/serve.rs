@@ -1,0 +1,220 @@
+//! The worker's side of the pool: [`serve`].
+
+use std::error::Error;
+use std::fs::File;
+use std::io::{self, BufReader, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::wire::{self, FRAME_BYTES, Frame, Hello, Received, Refused, Setup, kind};
+use crate::panic::CaptureScope;
+use crate::report::ErrorReport;
+
+/// The exit status of a worker that could not talk to its pool: its stdin
+/// was not a pool's channel, or the pool sent something else than the
+/// protocol's frames.
+pub const NO_CHANNEL_EXIT: i32 = 70;
+
+/// Runs in a worker: announces the task function's types to the pool, then
+/// reads chunks of tasks from the pool's channel, runs `task` on each and
+/// sends the results home, until the pool goes away. A panic in `task` is
+/// caught and sent as an [`ErrorReport`] of kind `"panic"`; a returned
+/// error is sent as its report. An input that does not deserialize, or a
+/// result that does not serialize or is over
+/// [`MAX_ITEM_BYTES`](super::MAX_ITEM_BYTES), fails alone, as
+/// [`Failure::Undelivered`](crate::failure::Failure::Undelivered), and
+/// the task is not run (for an input) or its value is lost (for a result).
+///
+/// The pool's channel arrives as this process's stdin. `serve` takes it
+/// over and puts `/dev/null` in its place, so that a task (or any process
+/// it starts) that reads stdin reads nothing, and one that writes on
+/// stdout or stderr cannot reach the results. Every panic in this process
+/// is also written to stderr, where the pool keeps the last lines of each
+/// task for its death report: a panic while panicking, or in a result's
+/// `Drop`, ends the worker, and its report still names the panic.
+///
+/// Ends the process when the channel closes, even in the middle of a task:
+/// the pool closes it only to end the worker, and a parent that dies
+/// closes it too, so nobody is left to read the results. Before it exits,
+/// it kills its process group (the pool starts each worker in a group of
+/// its own), so that processes its tasks started end with it. Exits with
+/// [`NO_CHANNEL_EXIT`] if stdin is not a pool's channel.
+pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
+where
+    I: DeserializeOwned,
+    T: Serialize,
+    E: Error + 'static,
+{
+    let (mut channel, setup) = match take_channel() {
+        Ok(taken) => taken,
+        Err(error) => {
+            eprintln!("pool worker: stdin is not a pool's channel: {error}");
+            std::process::exit(NO_CHANNEL_EXIT);
+        }
+    };
+    let hello = Hello {
+        role: crate::worker::role().unwrap_or_default(),
+        input: std::any::type_name::<I>().to_owned(),
+        output: std::any::type_name::<T>().to_owned(),
+    };
+    if channel
+        .write_all(&Frame::single(kind::HELLO, &hello))
+        .is_err()
+    {
+        end_of_pool();
+    }
+    let chunks = match channel.try_clone() {
+        Ok(reader) => chunks_from(reader),
+        Err(_) => end_of_pool(),
+    };
+    let scope = CaptureScope::enter_echoing();
+    let mut results = Results {
+        frame: Frame::new(kind::RESULTS),
+        channel,
+        stderr_mark: setup.stderr_mark,
+    };
+    let flush_due = ticker(Duration::from_micros(setup.flush_us));
+    for chunk in chunks {
+        // In exact mode, each result is sent at once.
+        let exact = chunk.kind == kind::EXACT_CHUNK;
+        let mut inputs = chunk.items();
+        while let Some(input) = inputs.next_value::<I>(&scope) {
+            match input.unwrap_or_else(|error| broken(error)) {
+                Err(report) => results.frame.push_undelivered(&report),
+                Ok(input) => match scope.catch(|| task(input)) {
+                    Ok(Ok(value)) => {
+                        if let Err(Refused(report)) =
+                            results.frame.push_value(&value, "the result", &scope)
+                        {
+                            results.frame.push_undelivered(&report);
+                        }
+                        // `value` is dropped here, outside any catch: a
+                        // panic in its `Drop` ends the worker, which
+                        // blames this task, and the hook has written it
+                        // on stderr for the report.
+                    }
+                    Ok(Err(error)) => results.frame.push_report(&ErrorReport::from_error(&error)),
+                    Err(panic) => results.frame.push_report(&ErrorReport::from_panic(&panic)),
+                },
+            }
+            let full = results.frame.payload_len() >= FRAME_BYTES;
+            // Reading a flag, not the clock: cheaper than a tiny task.
+            if exact || full || flush_due.load(Ordering::Relaxed) {
+                flush_due.store(false, Ordering::Relaxed);
+                results.send();
+            }
+        }
+        if let Err(error) = inputs.finish() {
+            broken(error);
+        }
+        results.send();
+    }
+}
+
+/// Takes the pool's channel from stdin, puts `/dev/null` there instead,
+/// and reads the pool's [`Setup`].
+fn take_channel() -> io::Result<(UnixStream, Setup)> {
+    // A copy of fd 0 that processes started by tasks do not inherit
+    // (std duplicates with close-on-exec).
+    let channel = UnixStream::from(io::stdin().as_fd().try_clone_to_owned()?);
+    // Not a socket (a terminal, a file): not started by a pool.
+    channel.local_addr()?;
+    rustix::stdio::dup2_stdin(File::open("/dev/null")?)?;
+    // Unbuffered: a buffer could take in the first chunk as well.
+    match wire::read_frame(&mut &channel)? {
+        Some(frame) if frame.kind == kind::SETUP => Ok((channel, frame.single()?)),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the pool's first frame is not a setup",
+        )),
+    }
+}
+
+/// The chunks arriving on the channel, read by a thread of its own so that
+/// the end of the channel is seen while a task runs. The process ends
+/// there: see [`serve`].
+fn chunks_from(channel: UnixStream) -> mpsc::Receiver<Received> {
+    // One chunk waiting beside the one running is all the read-ahead a
+    // worker needs.
+    let (arrived, chunks) = mpsc::sync_channel(1);
+    thread::spawn(move || {
+        let mut reader = BufReader::with_capacity(64 * 1024, channel);
+        loop {
+            match wire::read_frame(&mut reader) {
+                Ok(Some(chunk)) if matches!(chunk.kind, kind::CHUNK | kind::EXACT_CHUNK) => {
+                    if arrived.send(chunk).is_err() {
+                        return;
+                    }
+                }
+                Ok(Some(_)) => broken("a frame that is not a chunk"),
+                Ok(None) | Err(_) => end_of_pool(),
+            }
+        }
+    });
+    chunks
+}
+
+/// The pool is gone, or ended this worker: so does everything this
+/// worker's tasks started, if the worker leads a process group of its own
+/// (as the pool starts it).
+fn end_of_pool() -> ! {
+    use rustix::process::{Signal, getpgrp, getpid, kill_current_process_group};
+    if getpgrp() == getpid() {
+        let _ = kill_current_process_group(Signal::KILL);
+    }
+    std::process::exit(0);
+}
+
+/// The channel carries something that is not the protocol.
+fn broken(error: impl std::fmt::Display) -> ! {
+    eprintln!("pool worker: {error}");
+    std::process::exit(NO_CHANNEL_EXIT);
+}
+
+/// A flag that a thread of its own raises every `interval`, but not more
+/// than once a millisecond: a zero interval would keep a core spinning.
+fn ticker(interval: Duration) -> Arc<AtomicBool> {
+    let interval = interval.max(Duration::from_millis(1));
+    let due = Arc::new(AtomicBool::new(false));
+    let raise = Arc::clone(&due);
+    // Not synchronisation: a metronome. It ends with the process.
+    thread::spawn(move || {
+        loop {
+            thread::sleep(interval);
+            raise.store(true, Ordering::Relaxed);
+        }
+    });
+    due
+}
+
+/// A worker's results on their way home: a frame being filled, and the
+/// channel.
+struct Results {
+    frame: Frame,
+    channel: UnixStream,
+    /// Written on stderr before each frame: the pool splits stderr there,
+    /// so that each death report shows what its own task wrote.
+    stderr_mark: Vec<u8>,
+}
+
+impl Results {
+    /// Sends the frame, if it holds anything.
+    fn send(&mut self) {
+        if self.frame.is_empty() {
+            return;
+        }
+        // One write, shorter than a pipe's atomic size: it cannot be
+        // interleaved with what other threads or processes write.
+        let _ = io::stderr().lock().write_all(&self.stderr_mark);
+        if self.frame.send(&mut self.channel).is_err() {
+            end_of_pool();
+        }
+    }
+}

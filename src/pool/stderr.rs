@@ -1,0 +1,164 @@
+//! A worker's stderr, split by task for its death reports.
+//!
+//! Before it sends each frame of results, a worker writes a *mark* on its
+//! stderr: bytes the pool chose for that worker and told it on the private
+//! channel, so no task prints them by chance. Everything between two marks
+//! was written while the tasks of one frame ran. When a worker dies, the
+//! pool has had some number of frames from it, and the stretch after that
+//! many marks is what the task it blames wrote: in exact mode, that task
+//! alone.
+
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Read;
+use std::sync::Mutex;
+
+/// How many bytes of each stretch are kept.
+const KEPT: usize = 8 * 1024;
+
+/// How many of the latest stretches are kept.
+const STRETCHES: usize = 4;
+
+/// A mark no task writes by chance: a control character, then 16 random
+/// hex digits, then another.
+pub(super) fn new_mark() -> Vec<u8> {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    format!("\x1e{:016x}\x1e", hasher.finish()).into_bytes()
+}
+
+/// The latest stretches of a worker's stderr, as they are read.
+#[derive(Default)]
+pub(super) struct Stretches {
+    /// (how many marks came before it, its last [`KEPT`] bytes).
+    latest: VecDeque<(u64, Vec<u8>)>,
+}
+
+impl Stretches {
+    fn push(&mut self, bytes: &[u8]) {
+        if self.latest.is_empty() {
+            self.latest.push_back((0, Vec::new()));
+        }
+        let (_, last) = self.latest.back_mut().expect("one at least");
+        last.extend_from_slice(bytes);
+        let excess = last.len().saturating_sub(KEPT);
+        last.drain(..excess);
+    }
+
+    fn mark(&mut self) {
+        self.push(b"");
+        let marks = self.latest.back().map_or(0, |(marks, _)| marks + 1);
+        self.latest.push_back((marks, Vec::new()));
+        if self.latest.len() > STRETCHES {
+            self.latest.pop_front();
+        }
+    }
+
+    /// What was written after `marks` marks, or, if that stretch is gone
+    /// or not there yet, the latest one.
+    pub(super) fn after(&self, marks: u64) -> &[u8] {
+        self.latest
+            .iter()
+            .find(|(seen, _)| *seen == marks)
+            .or(self.latest.back())
+            .map_or(&[], |(_, bytes)| bytes.as_slice())
+    }
+}
+
+/// Reads `stream` to its end, splitting it at each `mark`.
+pub(super) fn split(mut stream: impl Read, mark: &[u8], stretches: &Mutex<Stretches>) {
+    let mut buffer = [0; 8192];
+    // Bytes read and not yet placed: they may be the start of a mark.
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let read = match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        pending.extend_from_slice(&buffer[..read]);
+        let mut stretches = stretches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            match find(&pending, mark) {
+                Some(at) => {
+                    stretches.push(&pending[..at]);
+                    stretches.mark();
+                    pending.drain(..at + mark.len());
+                }
+                None => {
+                    let placed = pending.len().saturating_sub(mark.len() - 1);
+                    stretches.push(&pending[..placed]);
+                    pending.drain(..placed);
+                    break;
+                }
+            }
+        }
+    }
+    stretches
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(&pending);
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut from = 0;
+    while let Some(offset) = haystack[from..].iter().position(|&b| b == first) {
+        let at = from + offset;
+        if haystack[at..].starts_with(needle) {
+            return Some(at);
+        }
+        if haystack.len() - at < needle.len() {
+            return None;
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stderr_is_split_at_marks_however_it_is_read() {
+        let mark = new_mark();
+        assert_eq!(mark.len(), 18);
+        let mut stream = b"first task\n".to_vec();
+        stream.extend_from_slice(&mark);
+        stream.extend_from_slice(b"second, half a line");
+        stream.extend_from_slice(&mark);
+        stream.extend_from_slice(b"third task\n");
+        // Read a byte at a time, every mark is split.
+        struct ByteAtATime<'a>(&'a [u8]);
+        impl Read for ByteAtATime<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let Some((&first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        for reader in [
+            Box::new(stream.as_slice()) as Box<dyn Read>,
+            Box::new(ByteAtATime(&stream)),
+        ] {
+            let stretches = Mutex::new(Stretches::default());
+            split(reader, &mark, &stretches);
+            let stretches = stretches.into_inner().unwrap();
+            assert_eq!(stretches.after(0), b"first task\n");
+            assert_eq!(stretches.after(1), b"second, half a line");
+            assert_eq!(stretches.after(2), b"third task\n");
+            assert_eq!(stretches.after(9), b"third task\n");
+        }
+        assert_ne!(new_mark(), new_mark());
+    }
+}
