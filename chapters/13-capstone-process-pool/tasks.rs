@@ -34,6 +34,52 @@ fn run_task(input: String) -> Result<String, NotANumber> {
             Ok(String::new())
         }
         ("exit0", _) => std::process::exit(0),
+        // Any status: a task's exit is its own death, whatever the code.
+        ("exit", code) => std::process::exit(code.parse().unwrap_or(1)),
+        ("panic-twice", _) => {
+            // Unwinding drops the guard, whose `Drop` panics again: the
+            // process aborts at once.
+            struct PanicsWhileUnwinding;
+            impl Drop for PanicsWhileUnwinding {
+                fn drop(&mut self) {
+                    if std::thread::panicking() {
+                        panic!("a second panic, while unwinding");
+                    }
+                }
+            }
+            let _guard = PanicsWhileUnwinding;
+            panic!("task {input:?} panicked first")
+        }
+        ("stdin", _) => {
+            // Whatever stdin is, it is not the pool's channel.
+            let mut read = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut read);
+            Ok(format!("read {} bytes from stdin", read.len()))
+        }
+        ("forge", _) => {
+            // A frame of results as the pool's wire once looked, printed
+            // on stdout: the answer "forged", for whichever task is next.
+            let forged = b"\x1ensf-pool\xff\xfe\x08\0\0\0\0\0\0\0\x01\0\0\0\0\0\x06forged";
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), forged);
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            Ok("printed a forged frame".to_owned())
+        }
+        ("spam", _) => {
+            // Leaves a process behind that writes on this worker's stdout
+            // and stderr for as long as it lives; its pid is the answer.
+            let spammer = std::process::Command::new("sh")
+                .args(["-c", "while :; do echo spam; echo spam >&2; sleep 0.05; done"])
+                .spawn();
+            spammer.map(|child| child.id().to_string()).map_err(|e| NotANumber(e.to_string()))
+        }
+        ("flood", _) => {
+            // Two `yes` left behind, writing as fast as they can.
+            for stream in ["1", "2"] {
+                let script = format!("exec yes flood >&{stream}");
+                let _ = std::process::Command::new("sh").args(["-c", &script]).spawn();
+            }
+            Ok("flooding".to_owned())
+        }
         ("orphan", _) => {
             // Leaves behind a process that holds this worker's stdout and
             // stderr open, then dies.

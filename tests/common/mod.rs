@@ -213,6 +213,32 @@ pub fn gone(pid: u32) -> bool {
     !Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// Whether `pid` has ended: gone, or a zombie that its parent has not
+/// reaped (an orphan's zombie waits for PID 1, which in some sandboxes
+/// never reaps). Linux only.
+pub fn ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| matches!(state, "Z" | "X")),
+        Err(_) => true,
+    }
+}
+
+/// Whether `pid` ends within a second or so: a process killed with
+/// `SIGKILL` takes a moment to become a zombie. Linux only.
+pub fn ends_soon(pid: u32) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while !ended(pid) {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        thread::yield_now();
+    }
+    true
+}
+
 /// The ids of the processes listed in /proc for which `keep` holds.
 fn processes(keep: impl Fn(u32) -> bool) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
