@@ -576,7 +576,11 @@ impl ProcessPool {
                 if exact && !idle {
                     continue;
                 }
-                let mut frame = Frame::new(if exact { kind::EXACT_CHUNK } else { kind::CHUNK });
+                let mut frame = Frame::new(if exact {
+                    kind::EXACT_CHUNK
+                } else {
+                    kind::CHUNK
+                });
                 // A task is serialized each time it is sent: its input may be
                 // sent again, and stays with the run meanwhile. Whether it
                 // could be is the answer.
@@ -768,7 +772,9 @@ fn read_channel(
                     Err(error) => break Event::Broken(error.to_string()),
                 }
             }
-            (_, kind) => break Event::Broken(format!("pool protocol: a frame of kind {kind} out of turn")),
+            (_, kind) => {
+                break Event::Broken(format!("pool protocol: a frame of kind {kind} out of turn"));
+            }
         };
         if events.send((id, event)).is_err() {
             return;
@@ -1050,7 +1056,12 @@ fn broken<I, T, P: FnMut(usize, &Settled<T>)>(
         format!("{why}; the worker was ended ({})", death.exit),
         None,
     );
-    ledger.settle_unsent(unfinished.into_iter().map(|t| (t, report.clone())).collect());
+    ledger.settle_unsent(
+        unfinished
+            .into_iter()
+            .map(|t| (t, report.clone()))
+            .collect(),
+    );
 }
 
 /// After a worker ended with `unfinished` tasks, in the order it runs them:

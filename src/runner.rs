@@ -208,19 +208,22 @@ impl Runner {
             backtraces: self.backtraces,
         });
         let (events, received) = mpsc::channel();
-        let mut spawned = 0;
-        let mut spawn_worker = || {
+        // What each thread runs: an input's index, or `RETIRED` once the
+        // thread is abandoned at a timeout.
+        let mut current: Vec<Arc<AtomicUsize>> = Vec::new();
+        let spawn_worker = |current: &mut Vec<Arc<AtomicUsize>>| {
             let shared = Arc::clone(&shared);
             let events = events.clone();
-            let worker = spawned;
-            spawned += 1;
+            let worker = current.len();
+            let running = Arc::new(AtomicUsize::new(IDLE));
+            current.push(Arc::clone(&running));
             thread::Builder::new()
                 .name("runner".to_owned())
-                .spawn(move || shared.work(worker, &events))
+                .spawn(move || shared.work(worker, &running, &events))
                 .expect("spawning a runner thread");
         };
         for _ in 0..threads {
-            spawn_worker();
+            spawn_worker(&mut current);
         }
 
         let mut results: Vec<Option<Result<T, Failure<E>>>> = (0..count).map(|_| None).collect();
@@ -228,7 +231,11 @@ impl Runner {
         // worker -> (input index, when it started)
         let mut running: HashMap<usize, (usize, Instant)> = HashMap::new();
         while settled < count {
-            let next_deadline = running.values().map(|&(_, started)| started + limit).min();
+            // A limit too long for an `Instant` is no deadline at all.
+            let next_deadline = running
+                .values()
+                .filter_map(|&(_, started)| started.checked_add(limit))
+                .min();
             let event = match next_deadline {
                 Some(deadline) => {
                     received.recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -258,17 +265,28 @@ impl Runner {
                     let now = Instant::now();
                     let expired: Vec<usize> = running
                         .iter()
-                        .filter(|&(_, &(_, started))| now >= started + limit)
+                        .filter(|&(_, &(_, started))| {
+                            started.checked_add(limit).is_some_and(|end| now >= end)
+                        })
                         .map(|(&worker, _)| worker)
                         .collect();
                     for worker in expired {
                         let (index, _) = running.remove(&worker).expect("listed above");
+                        // The thread is retired only if it still runs this
+                        // input; if it has just finished it, its answer is
+                        // on its way and it carries on.
+                        let retired = current[worker]
+                            .compare_exchange(index, RETIRED, Ordering::AcqRel, Ordering::Acquire)
+                            .is_ok();
+                        if !retired {
+                            continue;
+                        }
                         if results[index].is_none() {
                             results[index] = Some(Err(Failure::TimedOut(limit)));
                             settled += 1;
                         }
                         // The stuck thread keeps its slot; give the others a new one.
-                        spawn_worker();
+                        spawn_worker(&mut current);
                     }
                 }
                 // Every worker catches its task's panics and reports each task
@@ -282,6 +300,11 @@ impl Runner {
         crate::outcome::pair(inputs, results)
     }
 }
+
+/// What a runner thread runs when it runs nothing.
+const IDLE: usize = usize::MAX - 1;
+/// What it runs once abandoned at a timeout: nothing more, ever.
+const RETIRED: usize = usize::MAX;
 
 struct Shared<I, F> {
     inputs: Vec<I>,
@@ -304,7 +327,10 @@ enum Event<T, E> {
 }
 
 impl<I, F> Shared<I, F> {
-    fn work<T, E>(&self, worker: usize, events: &mpsc::Sender<Event<T, E>>)
+    /// Runs inputs until none is left, or until the thread is retired: a
+    /// thread abandoned at a timeout takes no new input when it finally
+    /// finishes, so no more tasks run at once than there are live threads.
+    fn work<T, E>(&self, worker: usize, running: &AtomicUsize, events: &mpsc::Sender<Event<T, E>>)
     where
         F: Fn(&I) -> Result<T, E>,
     {
@@ -314,6 +340,7 @@ impl<I, F> Shared<I, F> {
             let Some(input) = self.inputs.get(index) else {
                 return;
             };
+            running.store(index, Ordering::Release);
             let started = Event::Started {
                 worker,
                 index,
@@ -329,6 +356,15 @@ impl<I, F> Shared<I, F> {
                     index,
                     result,
                 })
+                .is_err()
+            {
+                return;
+            }
+            // Sent before this check: if the runner retired the thread
+            // first, it settled the input as timed out and ignores this
+            // late answer; if not, it takes this answer.
+            if running
+                .compare_exchange(index, IDLE, Ordering::AcqRel, Ordering::Acquire)
                 .is_err()
             {
                 return;

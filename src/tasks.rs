@@ -2,11 +2,14 @@
 //! [`tokio::task::JoinSet`] and get back exactly one [`Outcome`] per input,
 //! in input order.
 //!
-//! Each task's future is polled inside [`crate::panic::catch`], so a panic
-//! arrives with its message and location and prints nothing. A task that
-//! outlives the time limit is dropped at its next `.await` point and gets
-//! [`Failure::TimedOut`]; one that blocks its thread without awaiting cannot
-//! be interrupted (that is chapter 11's warning). A task aborted or lost to
+//! Each task's future is made and polled inside [`crate::panic::catch`], so
+//! a panic, also one in the closure before it returns its future, arrives
+//! with its message and location and prints nothing. A task that outlives
+//! the time limit is dropped where it is suspended when the timer fires
+//! (the `.await` it is waiting in), and gets [`Failure::TimedOut`]; one
+//! that blocks its thread without awaiting cannot be interrupted (that is
+//! chapter 11's warning). Any limit works, `Duration::MAX` included: tokio
+//! treats a deadline past what an `Instant` holds as none. A task aborted or lost to
 //! a runtime shutdown gets [`Failure::Cancelled`].
 
 use std::collections::HashMap;
@@ -103,8 +106,18 @@ where
 {
     let mut set = JoinSet::new();
     let mut index_of = HashMap::new();
+    let mut results: Vec<Option<Result<T, Failure<E>>>> = inputs.iter().map(|_| None).collect();
     for (index, input) in inputs.iter().enumerate() {
-        let guarded = CatchPanic::new(task(input.clone()));
+        // The closure itself may panic before it returns a future: that
+        // is this input's outcome, and the others carry on.
+        let future = match catch(|| task(input.clone())) {
+            Ok(future) => future,
+            Err(panic) => {
+                results[index] = Some(Err(Failure::Panicked(Box::new(panic))));
+                continue;
+            }
+        };
+        let guarded = CatchPanic::new(future);
         let handle = set.spawn(async move {
             match limit {
                 Some(limit) => tokio::time::timeout(limit, guarded)
@@ -116,7 +129,6 @@ where
         index_of.insert(handle.id(), index);
     }
 
-    let mut results: Vec<Option<Result<T, Failure<E>>>> = inputs.iter().map(|_| None).collect();
     while let Some(joined) = set.join_next_with_id().await {
         let (id, result) = match joined {
             Ok((id, result)) => (id, result),

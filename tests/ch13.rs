@@ -240,17 +240,29 @@ fn processes_left_writing_on_stdout_and_stderr_cannot_touch_the_results() {
         let mut pool = pool_of(1, 20, timeout);
         let outcomes = pool.run::<String, String>(inputs);
         let spammer: u32 = outcomes[1].value().unwrap().parse().unwrap();
-        assert!(!common::ended(spammer), "the spammer should live as long as its worker");
+        assert!(
+            !common::ended(spammer),
+            "the spammer should live as long as its worker"
+        );
         (outcomes, spammer)
     });
-    let values: Vec<&str> = outcomes.iter().map(|o| o.value().unwrap().as_str()).collect();
-    assert_eq!(values[..4], ["flooding", values[1], "printed a forged frame", "9"]);
+    let values: Vec<&str> = outcomes
+        .iter()
+        .map(|o| o.value().unwrap().as_str())
+        .collect();
+    assert_eq!(
+        values[..4],
+        ["flooding", values[1], "printed a forged frame", "9"]
+    );
     for big in &values[4..10] {
         assert!(big.len() == 2 << 20 && big.bytes().all(|b| b == b'x'));
     }
     assert_eq!(values[10], "read 0 bytes from stdin");
     // Dropping the pool ended the worker's process group.
-    assert!(common::ends_soon(spammer), "the spammer {spammer} outlived the pool");
+    assert!(
+        common::ends_soon(spammer),
+        "the spammer {spammer} outlived the pool"
+    );
 }
 
 #[test]
@@ -282,7 +294,10 @@ fn a_death_report_shows_its_own_tasks_stderr_and_a_first_panic() {
     let Err(Failure::Died(abort)) = &outcomes[1].result else {
         panic!("{:?}", outcomes[1].result);
     };
-    assert_eq!(abort.stderr_tail, "task \"abort\": out of options, aborting\n");
+    assert_eq!(
+        abort.stderr_tail,
+        "task \"abort\": out of options, aborting\n"
+    );
     let Err(Failure::Died(twice)) = &outcomes[3].result else {
         panic!("{:?}", outcomes[3].result);
     };
@@ -294,7 +309,11 @@ fn a_death_report_shows_its_own_tasks_stderr_and_a_first_panic() {
         "{}",
         twice.stderr_tail
     );
-    assert!(!twice.stderr_tail.contains("a warning on stderr"), "{}", twice.stderr_tail);
+    assert!(
+        !twice.stderr_tail.contains("a warning on stderr"),
+        "{}",
+        twice.stderr_tail
+    );
     assert_eq!(twice.exit, Exit::Signal(6));
 }
 

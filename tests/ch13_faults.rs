@@ -65,9 +65,9 @@ struct Job(Wire);
 impl Serialize for Job {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Wire::Fault(Fault::InputSerializeError) => {
-                Err(serde::ser::Error::custom("this input refuses to be written"))
-            }
+            Wire::Fault(Fault::InputSerializeError) => Err(serde::ser::Error::custom(
+                "this input refuses to be written",
+            )),
             Wire::Fault(Fault::InputSerializePanic) => panic!("this input panics when written"),
             _ => self.0.serialize(serializer),
         }
@@ -96,9 +96,9 @@ struct Reply(Wire);
 impl Serialize for Reply {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Wire::Fault(Fault::ResultSerializeError) => {
-                Err(serde::ser::Error::custom("this result refuses to be written"))
-            }
+            Wire::Fault(Fault::ResultSerializeError) => Err(serde::ser::Error::custom(
+                "this result refuses to be written",
+            )),
             Wire::Fault(Fault::ResultSerializePanic) => panic!("this result panics when written"),
             Wire::Fault(Fault::ResultSerializeExit) => std::process::exit(3),
             Wire::Fault(Fault::ResultSerializeAbort) => std::process::abort(),
@@ -183,9 +183,7 @@ impl Behaviour {
     fn check(&self, result: &Settled) -> bool {
         let died = |exit: Exit| matches!(result, Err(Failure::Died(death)) if death.exit == exit);
         let said = |text: &str| matches!(result, Err(Failure::Died(death)) if death.stderr_tail.contains(text));
-        let value = |expected: &dyn Fn(&str) -> bool| {
-            matches!(result, Ok(Reply(Wire::Task(value))) if expected(value))
-        };
+        let value = |expected: &dyn Fn(&str) -> bool| matches!(result, Ok(Reply(Wire::Task(value))) if expected(value));
         let undelivered = |kind: &str, message: &str, located: bool| {
             matches!(result, Err(Failure::Undelivered(report))
                 if report.kind == kind
@@ -375,7 +373,11 @@ fn run_schedule(
     }
     // The processes the tasks left behind ended with their workers.
     for pid in spammers {
-        prop_assert!(common::ends_soon(pid), "a spammer {} outlived the pool", pid);
+        prop_assert!(
+            common::ends_soon(pid),
+            "a spammer {} outlived the pool",
+            pid
+        );
     }
     for pid in pids {
         // Reaped: not even a zombie keeps a /proc entry.

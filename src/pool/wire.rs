@@ -118,7 +118,9 @@ impl Frame {
     pub(super) fn single<T: Serialize>(kind: u8, item: &T) -> Vec<u8> {
         let mut frame = Frame::new(kind);
         frame
-            .push_item(POSTCARD, |out| item.serialize(out).map_err(|e| e.to_string()))
+            .push_item(POSTCARD, |out| {
+                item.serialize(out).map_err(|e| e.to_string())
+            })
             .unwrap_or_else(|_| unreachable!("setup and hello are plain data"));
         frame.finish()
     }
@@ -181,8 +183,10 @@ impl Frame {
 
     /// Appends a task's failure report.
     pub(super) fn push_report(&mut self, report: &ErrorReport) {
-        self.push_item(REPORT, |out| report.serialize(out).map_err(|e| e.to_string()))
-            .unwrap_or_else(|_| unreachable!("a report of strings serializes"));
+        self.push_item(REPORT, |out| {
+            report.serialize(out).map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|_| unreachable!("a report of strings serializes"));
     }
 
     /// Appends the report of a task that the pool could not carry.
@@ -559,7 +563,9 @@ mod tests {
             .unwrap()
             .0;
         assert!(
-            panicked.message.ends_with("its Serialize panicked: serializing Panics"),
+            panicked
+                .message
+                .ends_with("its Serialize panicked: serializing Panics"),
             "{}",
             panicked.message
         );
@@ -589,12 +595,18 @@ mod tests {
         // A string is not a u64: that item fails, the next is read.
         let first = items.next_result::<u64>(&scope).unwrap().unwrap();
         assert!(matches!(first, Err(Err(ref r)) if r.kind == "deserialization"));
-        assert_eq!(items.next_result::<u64>(&scope).unwrap().unwrap().ok(), Some(7));
+        assert_eq!(
+            items.next_result::<u64>(&scope).unwrap().unwrap().ok(),
+            Some(7)
+        );
         let failed = items.next_result::<u64>(&scope).unwrap().unwrap();
         assert!(matches!(failed, Err(Ok(ref r)) if r.message == "failed"));
         let lost = items.next_result::<u64>(&scope).unwrap().unwrap();
         assert!(matches!(lost, Err(Err(ref r)) if r.message == "lost"));
-        assert_eq!(items.next_result::<u64>(&scope).unwrap().unwrap().ok(), Some(9));
+        assert_eq!(
+            items.next_result::<u64>(&scope).unwrap().unwrap().ok(),
+            Some(9)
+        );
         assert!(items.next_result::<u64>(&scope).is_none());
         items.finish().unwrap();
     }
@@ -604,8 +616,16 @@ mod tests {
         let scope = CaptureScope::enter(false);
         let mut frame = Frame::new(kind::RESULTS);
         let big = "x".repeat(MAX_ITEM_BYTES + 1);
-        let refused = frame.push_value(&big, "the result", &scope).err().unwrap().0;
-        assert!(refused.message.contains("over the pool's limit"), "{}", refused.message);
+        let refused = frame
+            .push_value(&big, "the result", &scope)
+            .err()
+            .unwrap()
+            .0;
+        assert!(
+            refused.message.contains("over the pool's limit"),
+            "{}",
+            refused.message
+        );
         assert!(frame.is_empty() && frame.payload_len() == 0);
     }
 
@@ -620,7 +640,11 @@ mod tests {
         let mut frame = Frame::new(kind::RESULTS);
         frame.push_report(&report("x"));
         let bytes = frame.finish();
-        assert!(read_frame(&mut &bytes[..bytes.len() - 1]).unwrap().is_none());
+        assert!(
+            read_frame(&mut &bytes[..bytes.len() - 1])
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -632,6 +656,9 @@ mod tests {
         let bytes = frame.finish();
         let payload = &bytes[HEADER..];
         assert_eq!(payload[..13], [RAW, 8, 0, 0, 0, 44, 1, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(payload[13..], [POSTCARD, 5, 0, 0, 0, 4, b't', b'e', b'x', b't']);
+        assert_eq!(
+            payload[13..],
+            [POSTCARD, 5, 0, 0, 0, 4, b't', b'e', b'x', b't']
+        );
     }
 }
