@@ -149,6 +149,20 @@ fn a_scope_panics_with_a_payload_of_its_own_and_the_message_stays_in_the_hook() 
 }
 
 #[test]
+fn a_scope_whose_handles_are_joined_reports_each_panic_with_its_input() {
+    let run = run("ch1-scope-fixed", &[]);
+    snapshot!("ch1-scope-fixed", run);
+
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "total = 17\n");
+    assert!(!run.stderr.contains("a scoped thread panicked"));
+    assert!(run.stderr.ends_with(
+        "error: \"n/a\": worker panicked: a reading is a whole number: \
+         ParseIntError { kind: InvalidDigit }\n"
+    ));
+}
+
+#[test]
 fn in_python_a_thread_that_raises_is_printed_and_main_exits_0() {
     let Some(run) = common::python(&format!("{DIR}/thread_raises.py")) else {
         return;
