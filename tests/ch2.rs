@@ -200,6 +200,17 @@ fn in_python_pool_map_raises_and_keeps_no_result() {
     );
 }
 
+/// Records the thread a frame is unwound on, when it is dropped by a panic.
+struct UnwoundOn<'a>(&'a Mutex<Option<std::thread::ThreadId>>);
+
+impl Drop for UnwoundOn<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            *self.0.lock().unwrap() = Some(std::thread::current().id());
+        }
+    }
+}
+
 #[test]
 fn a_panic_in_par_iter_resumes_on_the_calling_thread() {
     // A pool of our own: its threads are spawned by this test, so libtest
@@ -209,17 +220,29 @@ fn a_panic_in_par_iter_resumes_on_the_calling_thread() {
         .build()
         .unwrap();
     let caller = std::thread::current().id();
+    let panicked_on = Mutex::new(None);
+    let caller_unwound_on = Mutex::new(None);
     let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _frame = UnwoundOn(&caller_unwound_on);
         pool.install(|| {
             (0..64)
                 .into_par_iter()
-                .map(|n| if n == 40 { panic!("bad item {n}") } else { n })
+                .map(|n| {
+                    if n == 40 {
+                        *panicked_on.lock().unwrap() = Some(std::thread::current().id());
+                        panic!("bad item {n}")
+                    }
+                    n
+                })
                 .collect::<Vec<i32>>()
         })
     }));
-    // The panic arrives here, on the caller, with its payload intact; no
-    // partial Vec comes with it.
-    assert_eq!(std::thread::current().id(), caller);
+    // The item panicked on one of the pool's threads...
+    let panicked_on = panicked_on.into_inner().unwrap().expect("item 40 ran");
+    assert_ne!(panicked_on, caller);
+    // ...and the same panic then unwound the caller's own frame, with its
+    // payload intact; no partial Vec comes with it.
+    assert_eq!(caller_unwound_on.into_inner().unwrap(), Some(caller));
     let payload = unwound.unwrap_err();
     assert_eq!(
         no_silent_failures::panic::message(payload.as_ref()),
