@@ -49,35 +49,32 @@ async fn main() -> ExitCode {
         })
     });
     // ANCHOR: await
-    let mut failed = false;
+    let mut failures = Vec::new();
     for (task, handle) in [("returns", returns), ("panics", panics)] {
         match handle.await {
             Ok(Ok(())) => println!("{task}: ok"),
-            Ok(Err(error)) => {
-                failed = true;
-                eprintln!("error: {task}: returned: {error}");
-            }
+            Ok(Err(error)) => failures.push(format!("{task}: returned: {error}")),
             Err(join_error) if join_error.is_panic() => {
-                failed = true;
                 let payload = join_error.into_panic();
                 let reason = match payload.downcast_ref::<Loud>() {
                     Some(loud) => loud.to_string(),
                     None => message(payload.as_ref()),
                 };
-                eprintln!("error: {task}: panicked: {reason}");
+                failures.push(format!("{task}: panicked: {reason}"));
             }
-            Err(join_error) => {
-                failed = true;
-                eprintln!("error: {task}: {join_error}");
-            }
+            Err(join_error) => failures.push(format!("{task}: {join_error}")),
         }
         // The output, error or payload, is dropped here, on main.
     }
     println!("main: both outputs reached main");
+    // Printed once every task has ended, so never inside a hook's line.
+    for failure in &failures {
+        eprintln!("error: {failure}");
+    }
     // ANCHOR_END: await
-    if failed {
-        ExitCode::FAILURE
-    } else {
+    if failures.is_empty() {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
