@@ -15,7 +15,9 @@
 //!
 //! If other code replaces the hook after the first call, captures still work
 //! but fall back to the payload alone: the message survives, the location
-//! does not.
+//! and the thread do not, and the new hook prints the panic. Code that sets
+//! a hook of its own should do it before the first capture; this hook then
+//! chains to it.
 
 use std::any::Any;
 use std::backtrace::Backtrace;

@@ -33,9 +33,8 @@ fn fixed_run_names_the_input_the_message_and_the_location() {
 
     assert_eq!(run.code(), Some(1));
     assert_eq!(run.stdout, "summed 5 readings: total = 63\n");
-    assert!(run.stderr.contains("error: 1 of 6 readings failed\n"));
-    assert!(run.stderr.contains(
-        "  reading #3 \"n/a\": worker panicked: a reading is a whole number: \
+    assert!(run.stderr.ends_with(
+        "error: \"n/a\": worker panicked: a reading is a whole number: \
          ParseIntError { kind: InvalidDigit }\n"
     ));
     let line = line_of(&format!("{DIR}/fixed.rs"), ".expect(\"a reading");
@@ -53,15 +52,15 @@ fn reading() -> impl Strategy<Value = String> {
     ]
 }
 
-/// The `reading #I "INPUT"` pairs a fixed run reports as failed.
-fn reported_failures(stderr: &str) -> Vec<(usize, String)> {
+/// The `error: "INPUT": worker panicked: ...` lines of a fixed run: the
+/// inputs it reports as failed, in the order it reports them.
+fn reported_failures(stderr: &str) -> Vec<String> {
     stderr
         .lines()
-        .filter_map(|line| line.strip_prefix("  reading #"))
+        .filter_map(|line| line.strip_prefix("error: "))
         .map(|rest| {
-            let (index, rest) = rest.split_once(' ').expect("index then input");
-            let input = rest.split_once(": worker panicked").expect("reason").0;
-            (index.parse().unwrap(), input.trim_matches('"').to_owned())
+            let input = rest.split_once(": worker panicked: ").expect("reason").0;
+            input.trim_matches('"').to_owned()
         })
         .collect()
 }
@@ -76,11 +75,10 @@ proptest! {
     ) {
         let args: Vec<&str> = readings.iter().map(String::as_str).collect();
         let good: Vec<u32> = readings.iter().filter_map(|r| r.parse().ok()).collect();
-        let bad: Vec<(usize, String)> = readings
+        let bad: Vec<String> = readings
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.parse::<u32>().is_err())
-            .map(|(i, r)| (i, r.clone()))
+            .filter(|r| r.parse::<u32>().is_err())
+            .cloned()
             .collect();
         let summary = format!(
             "summed {} readings: total = {}\n",
@@ -97,6 +95,71 @@ proptest! {
         prop_assert_eq!(&fixed.stdout, &summary);
         prop_assert_eq!(reported_failures(&fixed.stderr), bad);
     }
+}
+
+#[test]
+fn fixed_run_reports_a_sum_that_overflows_and_keeps_the_other_readings() {
+    let run = run("ch1-fixed", &["4294967295", "1", "n/a", "0"]);
+    snapshot!("ch1-fixed-overflow", run);
+
+    assert_eq!(run.code(), Some(1));
+    // The reading that does not fit is one failure; the others still count.
+    assert_eq!(run.stdout, "summed 2 readings: total = 4294967295\n");
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "error: \"1\": 4294967295 + 1 overflows u32",
+            "error: \"n/a\": worker panicked: a reading is a whole number: \
+             ParseIntError { kind: InvalidDigit }",
+        ]
+    );
+    // main itself did not panic.
+    assert!(!run.stderr.contains("thread 'main'"), "{}", run.stderr);
+}
+
+#[test]
+fn a_scope_panics_with_a_payload_of_its_own_and_the_message_stays_in_the_hook() {
+    let run = run("ch1-scope", &[]);
+    snapshot!("ch1-scope", run);
+
+    // `scope` joined the threads, then panicked on main: exit status 101.
+    assert_eq!(run.code(), Some(101));
+    assert_eq!(run.stdout, "");
+    let line = line_of(&format!("{DIR}/scope.rs"), "thread::scope(|scope|");
+    assert!(
+        run.stderr.contains(&format!(
+            "thread 'main' ([tid]) panicked at {DIR}/scope.rs:{line}:5:\n\
+             a scoped thread panicked\n"
+        )),
+        "{}",
+        run.stderr
+    );
+    // The worker's own message reached the hook, once, and nothing else.
+    assert_eq!(run.stderr.matches("a reading is a whole number").count(), 1);
+    let line = line_of(&format!("{DIR}/scope.rs"), ".expect(\"a reading");
+    assert!(run.stderr.contains(&format!(
+        "thread '<unnamed>' ([tid]) panicked at {DIR}/scope.rs:{line}:17:\n\
+         a reading is a whole number"
+    )));
+}
+
+#[test]
+fn a_scope_whose_handles_are_joined_reports_each_panic_with_its_input() {
+    let run = run("ch1-scope-fixed", &[]);
+    snapshot!("ch1-scope-fixed", run);
+
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "total = 17\n");
+    assert!(!run.stderr.contains("a scoped thread panicked"));
+    assert!(run.stderr.ends_with(
+        "error: \"n/a\": worker panicked: a reading is a whole number: \
+         ParseIntError { kind: InvalidDigit }\n"
+    ));
 }
 
 #[test]

@@ -50,17 +50,28 @@ fn fixed_run_keeps_every_good_order_and_names_every_bad_line() {
         run.stdout
             .contains("batch tuesday: imported 2 of 3 orders\n")
     );
-    assert!(run.stdout.contains("done: 6 orders imported\n"));
-    for rejected in [
-        "  monday row 1 \"bolt:x:300\": quantity \"x\": invalid digit found in string\n",
-        "  monday row 4 \"chain:1\": expected SKU:QTY:CENTS, got \"chain:1\"\n",
-        "  tuesday row 1 \"bolt:0:300\": panicked: attempt to divide by zero\n",
-    ] {
-        assert!(run.stderr.contains(rejected), "missing {rejected:?}");
-    }
+    assert!(
+        run.stdout
+            .ends_with("done: 6 orders imported, 3 rejected\n")
+    );
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "error: \"bolt:x:300\": monday row 1: quantity \"x\": invalid digit found in string",
+            "error: \"chain:1\": monday row 4: expected SKU:QTY:CENTS, got \"chain:1\"",
+            "error: \"bolt:0:300\": tuesday row 1: panicked: attempt to divide by zero",
+        ]
+    );
+    // The panic's location is on the hook's line.
+    let line = line_of(&format!("{DIR}/orders.rs"), "total / quantity");
     assert!(
         run.stderr
-            .ends_with("error: 3 orders rejected (listed above)\n")
+            .contains(&format!("panicked at {DIR}/orders.rs:{line}:"))
     );
 }
 
@@ -168,7 +179,7 @@ proptest! {
         let summary = format!("batch args: imported {good} of {} orders\n", lines.len());
         prop_assert!(fixed.stdout.contains(&summary));
         for (row, (line, text)) in lines.iter().zip(&texts).enumerate() {
-            let prefix = format!("  args row {row} {text:?}: ");
+            let prefix = format!("error: {text:?}: args row {row}: ");
             let reported = fixed.stderr.lines().find(|l| l.starts_with(&prefix));
             match line {
                 Line::Good { quantity, total } => {
@@ -200,6 +211,17 @@ fn in_python_pool_map_raises_and_keeps_no_result() {
     );
 }
 
+/// Records the thread a frame is unwound on, when it is dropped by a panic.
+struct UnwoundOn<'a>(&'a Mutex<Option<std::thread::ThreadId>>);
+
+impl Drop for UnwoundOn<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            *self.0.lock().unwrap() = Some(std::thread::current().id());
+        }
+    }
+}
+
 #[test]
 fn a_panic_in_par_iter_resumes_on_the_calling_thread() {
     // A pool of our own: its threads are spawned by this test, so libtest
@@ -209,17 +231,29 @@ fn a_panic_in_par_iter_resumes_on_the_calling_thread() {
         .build()
         .unwrap();
     let caller = std::thread::current().id();
+    let panicked_on = Mutex::new(None);
+    let caller_unwound_on = Mutex::new(None);
     let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _frame = UnwoundOn(&caller_unwound_on);
         pool.install(|| {
             (0..64)
                 .into_par_iter()
-                .map(|n| if n == 40 { panic!("bad item {n}") } else { n })
+                .map(|n| {
+                    if n == 40 {
+                        *panicked_on.lock().unwrap() = Some(std::thread::current().id());
+                        panic!("bad item {n}")
+                    }
+                    n
+                })
                 .collect::<Vec<i32>>()
         })
     }));
-    // The panic arrives here, on the caller, with its payload intact; no
-    // partial Vec comes with it.
-    assert_eq!(std::thread::current().id(), caller);
+    // The item panicked on one of the pool's threads...
+    let panicked_on = panicked_on.into_inner().unwrap().expect("item 40 ran");
+    assert_ne!(panicked_on, caller);
+    // ...and the same panic then unwound the caller's own frame, with its
+    // payload intact; no partial Vec comes with it.
+    assert_eq!(caller_unwound_on.into_inner().unwrap(), Some(caller));
     let payload = unwound.unwrap_err();
     assert_eq!(
         no_silent_failures::panic::message(payload.as_ref()),

@@ -101,6 +101,52 @@ proptest! {
     }
 }
 
+const DROPPED: &str = "chapters/03-fire-and-forget/tokio_dropped.rs";
+
+#[test]
+fn tokio_drops_a_detached_tasks_output_and_panic_as_soon_as_the_task_ends() {
+    let run = run("ch3-tokio-dropped", &[]);
+    snapshot!("ch3-tokio-dropped", run);
+
+    assert_eq!(run.code(), Some(0));
+    // Both outputs are dropped on the runtime's thread, before main goes on.
+    assert_eq!(
+        run.stdout,
+        "main: both handles dropped, the tasks not yet ended\n\
+         dropped on thread 'tokio-rt-worker': the error the task returned\n\
+         dropped on thread 'tokio-rt-worker': the task's panic payload\n\
+         main: still running, and both outputs are already gone\n"
+    );
+    // The panic reached the hook, which cannot read a payload that is not
+    // a string.
+    let line = line_of(DROPPED, "std::panic::panic_any(Loud");
+    assert!(
+        run.stderr.contains(&format!(
+            "thread 'tokio-rt-worker' ([tid]) panicked at {DROPPED}:{line}:9:\nBox<dyn Any>\n"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_awaited_handle_brings_the_output_and_the_payload_to_main() {
+    let run = run("ch3-tokio-dropped-fixed", &[]);
+    snapshot!("ch3-tokio-dropped-fixed", run);
+
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "dropped on thread 'main': the error the task returned\n\
+         dropped on thread 'main': the task's panic payload\n\
+         main: both outputs reached main\n"
+    );
+    assert!(run.stderr.ends_with(
+        "error: returns: returned: the error the task returned\n\
+         error: panics: panicked: the task's panic payload\n"
+    ));
+}
+
 #[test]
 fn in_python_apply_async_without_get_prints_nothing_and_exits_0() {
     let Some(run) = common::python("chapters/03-fire-and-forget/apply_async.py") else {

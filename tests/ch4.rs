@@ -1,6 +1,7 @@
 //! Chapter 4: getting the panic back whole.
 mod common;
 
+use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -9,6 +10,7 @@ use no_silent_failures::panic::{NON_STRING_PAYLOAD, catch, catch_with_backtrace,
 use proptest::prelude::*;
 
 const JOBS: &str = "chapters/04-the-panic-payload/jobs.rs";
+const PAGE: &str = "chapters/04-the-panic-payload/README.md";
 
 #[test]
 fn swallowed_run_exits_0_and_logs_unknown_error_for_two_of_three_panics() {
@@ -46,7 +48,7 @@ fn fixed_run_reports_message_location_and_thread_and_bounds_the_wait() {
     snapshot!("ch4-fixed", run);
 
     assert_eq!(run.code(), Some(1));
-    assert_eq!(run.stdout, "job resize: ok\n");
+    assert_eq!(run.stdout, "job resize: ok\n1 of 5 jobs done\n");
     for (job, needle, message) in [
         ("checksum", "panic!(\"checksum", "checksum mismatch"),
         (
@@ -58,17 +60,19 @@ fn fixed_run_reports_message_location_and_thread_and_bounds_the_wait() {
     ] {
         let line = line_of(JOBS, needle);
         let expected =
-            format!("job {job}: panicked in thread 'job-{job}' at {JOBS}:{line}:5: {message}\n");
+            format!("error: {job}: panicked in thread 'job-{job}' at {JOBS}:{line}:5: {message}\n");
         assert!(run.stderr.contains(&expected), "missing {expected:?}");
     }
-    assert!(run.stderr.contains("job sync: no outcome within 200ms"));
+    assert!(
+        run.stderr
+            .ends_with("error: sync: no outcome within 200ms; its thread is still running\n")
+    );
     // Captured panics print nothing of their own: no hook line at all.
     assert!(
         !run.stderr.contains("([tid]) panicked at"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.ends_with("error: 4 of 5 jobs failed\n"));
 }
 
 #[test]
@@ -79,13 +83,57 @@ fn fixed_run_with_backtrace_shows_the_panicking_function() {
     // Naming the frames waits until main prints them: it takes about as
     // long as the deadline, and no job may miss the deadline because of it.
     for job in ["checksum", "upload", "index"] {
-        let line = format!("job {job}: panicked in thread 'job-{job}'");
+        let line = format!("error: {job}: panicked in thread 'job-{job}'");
         assert!(run.stderr.contains(&line), "{}", run.stderr);
     }
-    assert!(run.stderr.ends_with("error: 4 of 5 jobs failed\n"));
+    assert!(run.stdout.ends_with("1 of 5 jobs done\n"));
     assert!(run.stderr.contains("upload_report"), "{}", run.stderr);
     let without = common::run("ch4-fixed", &[]);
     assert!(!without.stderr.contains("upload_report"));
+}
+
+const HOOK: &str = "chapters/04-the-panic-payload/hook.rs";
+const HOOK_FIXED: &str = "chapters/04-the-panic-payload/hook_fixed.rs";
+const PARSE_ERROR: &str = "a reading is a whole number: ParseIntError { kind: InvalidDigit }";
+
+#[test]
+fn a_hook_set_after_the_first_catch_loses_the_location_and_prints() {
+    let run = run("ch4-hook", &[]);
+    snapshot!("ch4-hook", run);
+
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "");
+    let line = line_of(HOOK, ".expect(\"a reading");
+    // Before the new hook, the capture has message, thread and location.
+    // After it, the new hook prints the panic `catch` was given, and the
+    // capture keeps only the payload's message.
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: \"n/a\": panicked in thread 'main' at {HOOK}:{line}:17: {PARSE_ERROR}\n\
+             app hook: panicked at {HOOK}:{line}:17: {PARSE_ERROR}\n\
+             error: \"x\": panicked: {PARSE_ERROR}\n"
+        )
+    );
+}
+
+#[test]
+fn a_hook_set_before_the_first_catch_is_chained_to_and_the_location_kept() {
+    let run = run("ch4-hook-fixed", &[]);
+    snapshot!("ch4-hook-fixed", run);
+
+    assert_eq!(run.code(), Some(1));
+    let line = line_of(HOOK_FIXED, ".expect(\"a reading");
+    let at = format!("panicked in thread 'main' at {HOOK_FIXED}:{line}:17: {PARSE_ERROR}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: \"n/a\": {at}\n\
+             error: \"x\": {at}\n\
+             app hook: panicked at {HOOK_FIXED}:{line}:17: {PARSE_ERROR}\n\
+             error: \"?\": panicked: {PARSE_ERROR}\n"
+        )
+    );
 }
 
 #[test]
@@ -204,33 +252,102 @@ fn in_python_get_reraises_with_the_worker_traceback_as_text() {
     );
 }
 
+/// One row of the payload table on the chapter page: how the panic is
+/// raised, as the page writes it, and a function that raises it so.
+const PAYLOADS: &[(&str, fn())] = &[
+    ("`panic!(\"literal\")`", || panic!("literal")),
+    ("`assert!(c, \"literal\")`", || {
+        assert!(black_box(false), "literal")
+    }),
+    ("`unreachable!()`", || {
+        if black_box(true) {
+            unreachable!()
+        }
+    }),
+    ("`todo!()`", || {
+        if black_box(true) {
+            todo!()
+        }
+    }),
+    ("`Option::unwrap()` on `None`", || {
+        black_box(black_box(None::<u8>).unwrap());
+    }),
+    ("arithmetic overflow (debug build)", || {
+        black_box(black_box(u8::MAX) + 1);
+    }),
+    ("division by zero", || {
+        black_box(1 / black_box(0_u8));
+    }),
+    ("`panic!(\"{x}\")`", || {
+        let x = black_box(7);
+        panic!("{x}")
+    }),
+    ("`Option::expect(\"literal\")` on `None`", || {
+        black_box(black_box(None::<u8>).expect("literal"));
+    }),
+    ("`Result::unwrap()` on `Err`", || {
+        black_box(black_box("x").parse::<u8>().unwrap());
+    }),
+    ("`Result::expect(\"literal\")` on `Err`", || {
+        black_box(black_box("x").parse::<u8>().expect("literal"));
+    }),
+    ("an index out of bounds", || {
+        black_box([1, 2][black_box(5)]);
+    }),
+    ("`std::panic::panic_any(value)`", || {
+        std::panic::panic_any(7_u8)
+    }),
+];
+
+/// The rows of the page's payload table: (raised with, payload type).
+fn payload_table() -> Vec<(String, String)> {
+    let page = std::fs::read_to_string(common::root().join(PAGE)).unwrap();
+    let table = page
+        .split_once("| raised with | payload type |\n|---|---|\n")
+        .expect("the page has the payload table")
+        .1;
+    table
+        .lines()
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+            let [raised, payload] = cells[..] else {
+                panic!("a row has two cells: {line}")
+            };
+            (raised.trim().to_owned(), payload.trim().to_owned())
+        })
+        .collect()
+}
+
 #[test]
-fn which_panics_carry_a_str_and_which_a_string() {
+fn every_row_of_the_payload_table_holds() {
     // Inside a capture scope, so the hook records instead of printing.
-    let scope = no_silent_failures::panic::CaptureScope::enter(false);
-    let payload = |work: fn()| {
-        let _ = &scope;
-        std::panic::catch_unwind(work).unwrap_err()
-    };
-    assert!(payload(|| panic!("literal")).is::<&str>());
-    assert!(payload(|| panic!("{}", 1 + 1)).is::<String>());
-    assert!(
-        payload(|| {
-            std::hint::black_box(std::hint::black_box(None::<u8>).expect("an expect"));
-        })
-        .is::<String>()
+    let _quiet = no_silent_failures::panic::CaptureScope::enter(false);
+    let rows = payload_table();
+    assert_eq!(
+        rows.iter()
+            .map(|(raised, _)| raised.as_str())
+            .collect::<Vec<_>>(),
+        PAYLOADS
+            .iter()
+            .map(|(raised, _)| *raised)
+            .collect::<Vec<_>>(),
+        "the test raises exactly the table's rows, in its order"
     );
-    assert!(
-        payload(|| {
-            std::hint::black_box("x".parse::<u8>().unwrap());
-        })
-        .is::<String>()
-    );
-    assert!(
-        payload(|| {
-            std::hint::black_box([1, 2][std::hint::black_box(5)]);
-        })
-        .is::<String>()
-    );
-    assert!(payload(|| std::panic::panic_any(7_u8)).is::<u8>());
+    for ((raised, payload_type), (_, raise)) in rows.iter().zip(PAYLOADS) {
+        let payload = std::panic::catch_unwind(raise).unwrap_err();
+        let actual = if payload.is::<&'static str>() {
+            "`&'static str`"
+        } else if payload.is::<String>() {
+            "`String`"
+        } else if payload.is::<u8>() {
+            "the type of `value`"
+        } else {
+            "something else"
+        };
+        assert_eq!(actual, payload_type, "{raised}");
+        if payload_type != "the type of `value`" {
+            assert_ne!(message(payload.as_ref()), NON_STRING_PAYLOAD, "{raised}");
+        }
+    }
 }

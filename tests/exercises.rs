@@ -37,10 +37,12 @@ const EXERCISES: &[Exercise] = &[
         number: 2,
         dir: "02-rayon-all-or-nothing",
         failures: &[("0x600", &["divide by zero"]), ("wide", &["not WxH"])],
+        // Three sizes, all different: a solution that pairs a size with the
+        // wrong spec fails.
         successes: &[
             "640x480 -> 128x96",
-            "1024x768 -> 128x96",
-            "320x240 -> 128x96",
+            "1920x1080 -> 128x72",
+            "300x600 -> 128x256",
         ],
         forbidden: &[],
     },
@@ -286,6 +288,29 @@ fn every_check_fails_as_shipped_and_passes_on_the_solution() {
             eprintln!("exercise {number} has been edited: checked only against its solution");
         }
     }
+}
+
+#[test]
+fn exercise_02_check_fails_when_sizes_are_paired_with_the_wrong_specs() {
+    let exercise = exercise(2);
+    let mut solved = run("ch2-solution", &[]);
+    assert_eq!(exercise.check(&solved), Ok(()));
+    // The solution's own lines, with each size moved to the next spec: what
+    // a solution prints when it zips outcomes with the wrong inputs.
+    let lines: Vec<(&str, &str)> = solved
+        .stdout
+        .lines()
+        .map(|line| line.split_once(" -> ").expect("SPEC -> WxH"))
+        .collect();
+    let mispaired: String = (0..lines.len())
+        .map(|i| format!("{} -> {}\n", lines[i].0, lines[(i + 1) % lines.len()].1))
+        .collect();
+    solved.stdout = mispaired;
+    assert!(
+        exercise.check(&solved).is_err(),
+        "the check passes sizes paired with the wrong specs:\n{}",
+        solved.stdout
+    );
 }
 
 #[test]

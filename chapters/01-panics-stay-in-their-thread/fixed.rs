@@ -30,31 +30,33 @@ fn main() -> ExitCode {
         })
         .collect();
 
-    let mut values = Vec::new();
+    let (mut total, mut summed) = (0_u32, 0);
     let mut failures = Vec::new();
-    for (index, (input, worker)) in workers.into_iter().enumerate() {
+    for (input, worker) in workers {
         match worker.join() {
-            Ok(value) => values.push(value),
+            // A sum can overflow too: checked, it fails one reading, not all.
+            Ok(value) => match total.checked_add(value) {
+                Some(sum) => (total, summed) = (sum, summed + 1),
+                None => failures.push((input, format!("{total} + {value} overflows u32"))),
+            },
             // `join` hands back the panic payload; chapter 4 looks inside it.
-            Err(payload) => failures.push((index, input, message(payload.as_ref()))),
+            Err(payload) => {
+                let reason = format!("worker panicked: {}", message(payload.as_ref()));
+                failures.push((input, reason));
+            }
         }
     }
     // ANCHOR_END: join
 
     // ANCHOR: report
-    let total: u32 = values.iter().sum();
-    println!("summed {} readings: total = {total}", values.len());
+    println!("summed {summed} readings: total = {total}");
+    for (input, reason) in &failures {
+        eprintln!("error: {input:?}: {reason}");
+    }
     if failures.is_empty() {
-        return ExitCode::SUCCESS;
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
-    eprintln!(
-        "error: {} of {} readings failed",
-        failures.len(),
-        values.len() + failures.len()
-    );
-    for (index, input, message) in &failures {
-        eprintln!("  reading #{index} {input:?}: worker panicked: {message}");
-    }
-    ExitCode::FAILURE
     // ANCHOR_END: report
 }

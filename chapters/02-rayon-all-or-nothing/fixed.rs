@@ -43,9 +43,11 @@ fn main() -> ExitCode {
                     "  row {row}: {} x{} at {} cents",
                     order.sku, order.quantity, order.unit_cents
                 ),
-                Err(Rejected::Invalid(why)) => eprintln!("  {name} row {row} {line:?}: {why}"),
+                Err(Rejected::Invalid(why)) => {
+                    eprintln!("error: {line:?}: {name} row {row}: {why}")
+                }
                 Err(Rejected::Panicked(why)) => {
-                    eprintln!("  {name} row {row} {line:?}: panicked: {why}")
+                    eprintln!("error: {line:?}: {name} row {row}: panicked: {why}")
                 }
             }
         }
@@ -53,11 +55,10 @@ fn main() -> ExitCode {
         rejected += batch.len() - good;
     }
     // ANCHOR_END: report
-    println!("done: {imported} orders imported");
+    println!("done: {imported} orders imported, {rejected} rejected");
     if rejected == 0 {
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: {rejected} orders rejected (listed above)");
         ExitCode::FAILURE
     }
 }

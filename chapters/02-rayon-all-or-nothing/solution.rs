@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use no_silent_failures::runner::Runner;
 
-const SPECS: [&str; 5] = ["640x480", "1024x768", "0x600", "wide", "320x240"];
+const SPECS: [&str; 5] = ["640x480", "1920x1080", "0x600", "wide", "300x600"];
 
 /// The thumbnail size for an image of `WxH`: 128 wide, same aspect ratio.
 fn thumbnail(spec: &str) -> Result<(u32, u32), String> {

@@ -15,7 +15,8 @@ async fn main() {
         let recipient = recipient.clone();
         let alive = alive.clone();
         // Dropping a tokio JoinHandle detaches the task. Tokio catches the
-        // task's panic and keeps it for a `.await` that never comes.
+        // task's panic, and with no handle left, drops it, like the task's
+        // returned value, as soon as the task ends.
         tokio::spawn(async move {
             let _alive = alive;
             deliver(&recipient)

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
             Some(Ok(())) => println!("job {name}: ok"),
             Some(Err(panic)) => {
                 failed += 1;
-                eprintln!("job {name}: {panic}");
+                eprintln!("error: {name}: {panic}");
                 if let Some(backtrace) = &panic.backtrace {
                     eprintln!("{backtrace}");
                 }
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
             None => {
                 failed += 1;
                 eprintln!(
-                    "job {name}: no outcome within {}ms; its thread is still running",
+                    "error: {name}: no outcome within {}ms; its thread is still running",
                     DEADLINE.as_millis()
                 );
             }
@@ -93,10 +93,10 @@ fn main() -> ExitCode {
     }
     // ANCHOR_END: report
     drop(never_sent);
+    println!("{} of {} jobs done", names.len() - failed, names.len());
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: {failed} of {} jobs failed", names.len());
         ExitCode::FAILURE
     }
 }
