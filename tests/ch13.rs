@@ -343,6 +343,29 @@ fn a_config_that_cannot_work_is_refused_and_any_timeout_works() {
 }
 
 #[test]
+fn a_slow_chunk_shows_progress_on_the_flush_timer() {
+    let timeout = Duration::from_secs(10);
+    // Two tasks that finish, the second after 50 ms, then one that never
+    // does, in one chunk. The worker looks at the flush timer after each
+    // task: only the timer sends the first two results before the chunk
+    // ends. (A result that waits behind the hang itself, with no task
+    // finishing after it, comes home only when the hang is found.)
+    let mut pool = ProcessPool::new(common::ch13_workers(1, 5, timeout)).unwrap();
+    let inputs: Vec<String> = ["square 2", "slow 50", "hang"].map(String::from).to_vec();
+    let started = Instant::now();
+    let mut first_result_after = None;
+    let stopped = no_silent_failures::panic::catch(|| {
+        pool.run_with_progress::<String, String>(inputs, |_, _| {
+            first_result_after = Some(started.elapsed());
+            panic!("seen one: enough");
+        })
+    });
+    assert!(stopped.is_err());
+    let first_result_after = first_result_after.expect("a result came");
+    assert!(first_result_after < timeout, "{first_result_after:?}");
+}
+
+#[test]
 fn progress_is_reported_once_per_input() {
     let mut pool = pool(Duration::from_secs(10));
     let mut seen = Vec::new();

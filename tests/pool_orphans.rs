@@ -1,6 +1,8 @@
 //! Chapter 13's pool when its parent dies without dropping it: a `SIGKILL`
 //! leaves no destructor to run, and a worker busy with a task that never
-//! ends would run on without a parent. The worker must end anyway.
+//! ends would run on without a parent. The worker must end anyway, also
+//! when it is stopped (`SIGSTOP`), and so must the process its task
+//! started.
 //!
 //! Without libtest's harness, like `pool_values`: this program is the
 //! parent and the worker as well as the test, so `worker::guard` runs first
@@ -18,12 +20,14 @@ use std::time::Duration;
 use no_silent_failures::pool::{self, Config, ProcessPool};
 use no_silent_failures::worker;
 
-/// The worker's task: say so through the FIFO at `fifo`, with this
-/// process's id, and then never end, holding the FIFO open for as long as
-/// the process lives.
+/// The worker's task: start a process that sleeps for ten minutes, say so
+/// through the FIFO at `fifo`, with this process's id and the sleeper's,
+/// and then never end, holding the FIFO open for as long as the process
+/// lives.
 fn announce_and_hang(fifo: String) -> Result<(), std::io::Error> {
+    let sleeper = Command::new("sleep").arg("600").spawn()?;
     let mut fifo = OpenOptions::new().write(true).open(fifo)?;
-    writeln!(fifo, "{}", std::process::id())?;
+    writeln!(fifo, "{} {}", std::process::id(), sleeper.id())?;
     loop {
         thread::park();
     }
@@ -45,8 +49,30 @@ fn parent() {
 const LIMIT: Duration = Duration::from_secs(20);
 
 fn a_worker_ends_when_its_parent_is_killed_mid_task() {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pool-orphans-{}", std::process::id()));
+    killed_parent_leaves_nothing_running(false);
+}
+
+fn a_stopped_worker_ends_when_its_parent_is_killed() {
+    killed_parent_leaves_nothing_running(true);
+}
+
+/// Whether `pid` ends within [`LIMIT`].
+fn ends_within_limit(pid: u32) -> bool {
+    let deadline = std::time::Instant::now() + LIMIT;
+    while !common::ended(pid) {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10)); // polling, not ordering
+    }
+    true
+}
+
+fn killed_parent_leaves_nothing_running(stop_the_worker: bool) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "pool-orphans-{}-{stop_the_worker}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("hanging");
     let made = Command::new("mkfifo").arg(&fifo).status();
@@ -73,31 +99,42 @@ fn a_worker_ends_when_its_parent_is_killed_mid_task() {
         let mut reader = BufReader::new(File::open(reading).unwrap());
         let mut pid = String::new();
         reader.read_line(&mut pid).unwrap();
-        started.send(pid.trim().parse::<u32>().unwrap()).unwrap();
+        let pids: Vec<u32> = pid.split_whitespace().map(|p| p.parse().unwrap()).collect();
+        started.send((pids[0], pids[1])).unwrap();
         reader.read_to_end(&mut Vec::new()).unwrap();
         ended.send(()).unwrap();
     });
 
-    let worker_pid = worker_started.recv_timeout(LIMIT);
+    let pids = worker_started.recv_timeout(LIMIT);
+    if let (true, Ok((worker_pid, _))) = (stop_the_worker, &pids) {
+        let stopped = Command::new("kill")
+            .args(["-STOP", &worker_pid.to_string()])
+            .status();
+        assert!(stopped.is_ok_and(|s| s.success()), "kill -STOP failed");
+    }
     parent.kill().unwrap();
     parent.wait().unwrap();
-    let outlived = match &worker_pid {
-        Ok(pid) => {
+    let (outlived, sleeper_outlived) = match &pids {
+        Ok((worker_pid, sleeper_pid)) => {
             let outlived = worker_ended.recv_timeout(LIMIT).is_err();
-            if outlived {
-                // Leave nothing running, then fail.
-                common::kill(&[*pid]);
-            }
-            outlived
+            let sleeper_outlived = !ends_within_limit(*sleeper_pid);
+            // Leave nothing running, then fail.
+            common::kill(&[*worker_pid, *sleeper_pid]);
+            (outlived, sleeper_outlived)
         }
-        Err(_) => false,
+        Err(_) => (false, false),
     };
     std::fs::remove_file(&fifo).unwrap();
     std::fs::remove_dir(&dir).unwrap();
-    let worker_pid = worker_pid.expect("the worker never started its task");
+    let (worker_pid, sleeper_pid) = pids.expect("the worker never started its task");
     assert!(
         !outlived,
-        "worker {worker_pid} was still running its task {LIMIT:?} after its parent was killed"
+        "worker {worker_pid} (stopped: {stop_the_worker}) was still running {LIMIT:?} after \
+         its parent was killed"
+    );
+    assert!(
+        !sleeper_outlived,
+        "the process {sleeper_pid} its task started outlived the killed parent"
     );
 }
 
@@ -106,8 +143,14 @@ fn main() -> std::process::ExitCode {
         ("parent", parent),
         ("hang", || pool::serve(announce_and_hang)),
     ]);
-    common::run_checks(&[(
-        "a_worker_ends_when_its_parent_is_killed_mid_task",
-        a_worker_ends_when_its_parent_is_killed_mid_task,
-    )])
+    common::run_checks(&[
+        (
+            "a_worker_ends_when_its_parent_is_killed_mid_task",
+            a_worker_ends_when_its_parent_is_killed_mid_task,
+        ),
+        (
+            "a_stopped_worker_ends_when_its_parent_is_killed",
+            a_stopped_worker_ends_when_its_parent_is_killed,
+        ),
+    ])
 }

@@ -99,6 +99,11 @@ fn run_task(input: String) -> Result<String, NotANumber> {
             eprintln!("a warning on stderr");
             Ok(number(n)?.to_string())
         }
+        // A slow task: N milliseconds of (simulated) work.
+        ("slow", ms) => {
+            std::thread::sleep(std::time::Duration::from_millis(number(ms)?));
+            Ok(format!("{ms} ms of work"))
+        }
         // A result of N MiB.
         ("big", n) => Ok("x".repeat(number(n)? as usize * 1024 * 1024)),
         // What the worker's environment says.
