@@ -69,17 +69,22 @@ fn fixed_run_gives_every_input_exactly_one_outcome() {
     let line = line_of(TASKS, "panic!(\"task {input:?} panicked\")");
     assert_eq!(
         run.stdout,
+        "#0 \"square 7\": 49\n\
+         #3 \"square 12\": 144\n\
+         #7 \"noise 5\": 5\n\
+         3 of 8 succeeded, 5 failed; 8 outcomes reported as they came\n"
+    );
+    // Failures on stderr, each `error: INPUT: REASON`, a death with the
+    // lines its own task wrote on stderr.
+    assert_eq!(
+        run.stderr,
         format!(
-            "#0 \"square 7\": 49\n\
-             #1 \"square x\": returned an error: \"x\" is not a number\n\
-             #2 \"panic\": panicked at {TASKS}:{line}:25: task \"panic\" panicked\n\
-             #3 \"square 12\": 144\n\
-             #4 \"abort\": worker killed by signal 6 (SIGABRT) before delivering a result\n\
+            "error: \"square x\": returned an error: \"x\" is not a number\n\
+             error: \"panic\": panicked at {TASKS}:{line}:25: task \"panic\" panicked\n\
+             error: \"abort\": worker killed by signal 6 (SIGABRT) before delivering a result\n\
              \x20   stderr: task \"abort\": out of options, aborting\n\
-             #5 \"kill\": worker killed by signal 9 (SIGKILL) before delivering a result\n\
-             #6 \"exit0\": worker exited with code 0 before delivering a result\n\
-             #7 \"noise 5\": 5\n\
-             3 of 8 succeeded, 5 failed; 8 outcomes reported as they came\n"
+             error: \"kill\": worker killed by signal 9 (SIGKILL) before delivering a result\n\
+             error: \"exit0\": worker exited with code 0 before delivering a result\n"
         )
     );
 }
@@ -95,11 +100,11 @@ fn fixed_run_times_out_a_hang_and_brings_an_8_mib_result_home_whole() {
     assert_eq!(
         run.stdout,
         "#0 \"square 3\": 9\n\
-         #1 \"hang\": timed out after 500ms\n\
          #2 \"big 8\": 8388608 bytes\n\
          #3 \"square 4\": 16\n\
          3 of 4 succeeded, 1 failed; 4 outcomes reported as they came\n"
     );
+    assert_eq!(run.stderr, "error: \"hang\": timed out after 500ms\n");
 }
 
 fn pool(timeout: Duration) -> ProcessPool {

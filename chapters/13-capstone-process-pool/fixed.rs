@@ -2,8 +2,9 @@
 //! one outcome, whatever its worker does.
 //!
 //! Run: `cargo run --example ch13-fixed [TASK...]`
-//! Tasks: `square N`, `panic`, `abort`, `kill`, `exit0`, `hang`,
-//! `noise N`, `big N` (a result of N MiB), `env NAME`.
+//! Tasks: `square N`, `panic`, `panic-twice`, `abort`, `kill`, `exit0`,
+//! `exit N`, `hang`, `slow MS`, `noise N`, `big N` (a result of N MiB),
+//! `env NAME`, `stdin`, `forge`, `spam`, `flood`, `orphan`.
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -40,10 +41,10 @@ fn main() -> ExitCode {
             }
             Ok(value) => println!("#{index} {:?}: {value}", outcome.input),
             Err(failure) => {
-                println!("#{index} {:?}: {failure}", outcome.input);
+                eprintln!("error: {:?}: {failure}", outcome.input);
                 if let Failure::Died(death) = failure {
                     for line in death.stderr_tail.lines().filter(|l| !l.is_empty()) {
-                        println!("    stderr: {line}");
+                        eprintln!("    stderr: {line}");
                     }
                 }
             }
