@@ -109,6 +109,43 @@ async fn tokio_timeout_wraps_a_join_error_in_ok_and_a_hang_in_elapsed() {
     assert!(waited.is_err(), "Elapsed");
 }
 
+/// A timed-out task is dropped where it is suspended, once the timer fires:
+/// here it waits on a future that never completes, so it has no "next
+/// `.await`", and still its locals are dropped before `run_tasks` returns,
+/// and the code after the wait never runs.
+#[tokio::test]
+async fn a_timed_out_task_is_dropped_where_it_waits_and_never_resumes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct NotesItsDrop(Arc<AtomicBool>);
+    impl Drop for NotesItsDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let resumed = Arc::new(AtomicBool::new(false));
+    let (task_dropped, task_resumed) = (Arc::clone(&dropped), Arc::clone(&resumed));
+    let outcomes = run_tasks(vec![()], Some(Duration::from_millis(20)), move |()| {
+        let noted = NotesItsDrop(Arc::clone(&task_dropped));
+        let resumed = Arc::clone(&task_resumed);
+        async move {
+            let _noted = noted;
+            std::future::pending::<()>().await;
+            resumed.store(true, Ordering::SeqCst);
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .await;
+    assert!(outcomes[0].failure().is_some_and(|f| f.is_timeout()));
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task's locals are dropped"
+    );
+    assert!(!resumed.load(Ordering::SeqCst), "the task never runs again");
+}
+
 #[derive(Clone, Debug)]
 enum Behaviour {
     Ok(u32),

@@ -104,7 +104,7 @@ fn in_python_a_crashed_process_prints_its_traceback_and_exits_1() {
     };
     snapshot!("ch6-python", run);
     assert_eq!(run.code(), Some(0));
-    // Not -1, as the article shows, and the traceback is not lost: it goes
+    // Non-zero, as the article says, but the traceback is not lost: it goes
     // to the inherited stderr.
     assert_eq!(run.stdout, "exitcode: 1\nkilled child's exitcode: -9\n");
     assert_eq!(run.stderr, "RuntimeError: checksum mismatch in block 7\n");
