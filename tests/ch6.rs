@@ -29,18 +29,17 @@ fn fixed_run_classifies_every_death() {
     snapshot!("ch6-fixed", run);
     assert_eq!(run.code(), Some(1));
     let line = line_of(JOBS, "panic!(\"checksum mismatch");
+    assert_eq!(run.stdout, "resize: 42\n1 of 5 jobs succeeded, 4 failed\n");
     assert_eq!(
-        run.stdout,
+        run.stderr,
         format!(
-            "resize: 42\n\
-             checksum: worker exited with code 101 before delivering a result\n\
+            "error: checksum: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {JOBS}:{line}:23:\n\
              \x20 stderr: checksum mismatch in block 7\n\
              \x20 stderr: note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
-             upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
-             index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
-             thumbnail: worker exited with code 0 before delivering a result\n\
-             error: 4 of 5 jobs failed\n"
+             error: upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
+             error: index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
+             error: thumbnail: worker exited with code 0 before delivering a result\n"
         )
     );
 }

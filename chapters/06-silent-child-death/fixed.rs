@@ -50,20 +50,24 @@ fn main() -> ExitCode {
             Ok(value) => println!("{job}: {value}"),
             Err(failure) => {
                 failed += 1;
-                println!("{job}: {failure}");
+                eprintln!("error: {job}: {failure}");
                 if let Failure::Died(death) = &failure {
                     for line in death.stderr_tail.lines() {
-                        println!("  stderr: {line}");
+                        eprintln!("  stderr: {line}");
                     }
                 }
             }
         }
     }
     // ANCHOR_END: classify
+    println!(
+        "{} of {} jobs succeeded, {failed} failed",
+        JOBS.len() - failed,
+        JOBS.len()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        println!("error: {failed} of {} jobs failed", JOBS.len());
         ExitCode::FAILURE
     }
 }
