@@ -32,12 +32,12 @@ fn fixed_run_brings_back_the_error_and_the_panic_location() {
     snapshot!("ch8-fixed", run);
     assert_eq!(run.code(), Some(1));
     let line = line_of(&format!("{DIR}/sheets.rs"), "panic_any(SheetLocked");
+    assert_eq!(run.stdout, "q1: 12 rows\n1 of 3 sheets succeeded, 2 failed\n");
     assert_eq!(
-        run.stdout,
+        run.stderr,
         format!(
-            "q1: 12 rows\n\
-             q2: returned ch8_fixed::GridError: 2 bad cells: (3, 4) \"n/a\" is not a number; (9, 1) date before 1900;\n\
-             q3: panicked at {DIR}/sheets.rs:{line}:17: {NON_STRING_PAYLOAD}\n"
+            "error: q2: returned ch8_fixed::GridError: 2 bad cells: (3, 4) \"n/a\" is not a number; (9, 1) date before 1900;\n\
+             error: q3: panicked at {DIR}/sheets.rs:{line}:17: {NON_STRING_PAYLOAD}\n"
         )
     );
 }
