@@ -36,18 +36,19 @@ fn assert_fixed(example: &str) {
     snapshot!(example, run);
     assert_eq!(run.code(), Some(1));
     let line = line_of(CHECKS, "if depths[0] > 1000");
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines[0], "database: healthy");
+    assert_eq!(run.stdout, "database: healthy\n1 of 4 checks healthy\n");
+    // Captured panics print nothing of their own: stderr holds the report.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
     assert_eq!(
-        lines[1],
-        "cache: failed (correctness): returned an error: connection refused"
+        lines[0],
+        "error: cache: failed (correctness): returned an error: connection refused"
     );
-    assert!(lines[2].starts_with("queue: crashed (a bug): panicked"));
-    assert!(lines[2].ends_with(&format!(
+    assert!(lines[1].starts_with("error: queue: crashed (a bug): panicked"));
+    assert!(lines[1].ends_with(&format!(
         "at {CHECKS}:{line}:14: index out of bounds: the len is 0 but the index is 0"
     )));
-    assert_eq!(lines[3], "disk: hung (liveness): timed out after 100ms");
-    assert_eq!(run.stderr, "", "captured panics print nothing");
+    assert_eq!(lines[2], "error: disk: hung (liveness): timed out after 100ms");
 }
 
 #[test]
