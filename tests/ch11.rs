@@ -48,7 +48,10 @@ fn assert_fixed(example: &str) {
     assert!(lines[1].ends_with(&format!(
         "at {CHECKS}:{line}:14: index out of bounds: the len is 0 but the index is 0"
     )));
-    assert_eq!(lines[2], "error: disk: hung (liveness): timed out after 100ms");
+    assert_eq!(
+        lines[2],
+        "error: disk: hung (liveness): timed out after 100ms"
+    );
 }
 
 #[test]

@@ -32,7 +32,10 @@ fn fixed_run_brings_back_the_error_and_the_panic_location() {
     snapshot!("ch8-fixed", run);
     assert_eq!(run.code(), Some(1));
     let line = line_of(&format!("{DIR}/sheets.rs"), "panic_any(SheetLocked");
-    assert_eq!(run.stdout, "q1: 12 rows\n1 of 3 sheets succeeded, 2 failed\n");
+    assert_eq!(
+        run.stdout,
+        "q1: 12 rows\n1 of 3 sheets succeeded, 2 failed\n"
+    );
     assert_eq!(
         run.stderr,
         format!(
