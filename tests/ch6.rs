@@ -44,6 +44,27 @@ fn fixed_run_classifies_every_death() {
     );
 }
 
+/// The demo's self-kill never fails quietly: when `kill` cannot be run (no
+/// `sh` on an empty PATH), the worker says why and aborts, rather than
+/// carrying on as if it had been killed.
+#[cfg(unix)]
+#[test]
+fn a_worker_that_cannot_kill_itself_says_why_and_aborts() {
+    let run = common::run_program(
+        &example_binary("ch6"),
+        "ch6 worker index, with an empty PATH",
+        &["index"],
+        &[(ROLE_VAR, "job"), ("PATH", "")],
+    );
+    assert_eq!(run.ending, common::Ending::Signal(6), "{}", run.render());
+    assert!(
+        run.stderr
+            .starts_with("kill_self: could not run `sh -c kill`: "),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_child_whose_stderr_pipe_is_never_read_blocks_once_the_pipe_is_full() {
     // The chatty job writes about 1 MiB to stderr. Nobody reads the pipe, so
