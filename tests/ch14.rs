@@ -202,10 +202,9 @@ fn swallowed_examples() -> Vec<(String, String)> {
 /// Runs clippy over the examples with [`LINTS`] forced on, and returns
 /// `(lint, file, line)` for every hit. Fails the test, saying why, when
 /// clippy cannot run: a missing clippy must not pass for "no lint fired".
-fn clippy_hits() -> &'static [(String, String, u64)] {
+fn clippy_hits() -> &'static [Hit] {
     // One clippy run serves every test that asks.
-    static HITS: std::sync::OnceLock<Result<Vec<(String, String, u64)>, String>> =
-        std::sync::OnceLock::new();
+    static HITS: std::sync::OnceLock<Result<Vec<Hit>, String>> = std::sync::OnceLock::new();
     match HITS.get_or_init(run_clippy) {
         Ok(hits) => hits,
         Err(why) => panic!(
@@ -215,7 +214,10 @@ fn clippy_hits() -> &'static [(String, String, u64)] {
     }
 }
 
-fn run_clippy() -> Result<Vec<(String, String, u64)>, String> {
+/// A lint's hit: `(lint, file, line)`.
+type Hit = (String, String, u64);
+
+fn run_clippy() -> Result<Vec<Hit>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
