@@ -36,7 +36,6 @@ fn fixed_run_classifies_every_death() {
             "error: checksum: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {JOBS}:{line}:23:\n\
              \x20 stderr: checksum mismatch in block 7\n\
-             \x20 stderr: note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
              error: upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
              error: index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
              error: thumbnail: worker exited with code 0 before delivering a result\n"

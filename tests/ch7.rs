@@ -41,7 +41,6 @@ fn fixed_run_accounts_for_every_order() {
              error: nut:0: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:8:\n\
              \x20 stderr: attempt to divide by zero\n\
-             \x20 stderr: note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
              error: belt:huge: worker killed by signal 6 (SIGABRT) before delivering a result\n"
         )
     );
@@ -62,13 +61,30 @@ fn a_result_sent_just_before_a_crash_does_not_count() {
         format!(
             "error: clip:!4: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:9:\n\
-             \x20 stderr: cleanup failed after sending the result for clip:!4\n\
-             \x20 stderr: note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+             \x20 stderr: cleanup failed after sending the result for clip:!4\n"
         )
     );
     let swallowed = run("ch7", &["clip:!4"]);
     assert_eq!(swallowed.code(), Some(0));
     assert_eq!(swallowed.stdout, "clip:!4: 25 boxes\nall workers done\n");
+}
+
+/// A reader's `RUST_BACKTRACE=1` reaches the workers, which then print a
+/// backtrace after the panic message: the fixed parent still passes on the
+/// location and the message, not the last frames.
+#[cfg(unix)]
+#[test]
+fn a_dead_workers_panic_survives_its_backtrace() {
+    let fixed = common::run_with_env("ch7-fixed", &["nut:0"], &[("RUST_BACKTRACE", "1")]);
+    let panic_line = line_of(PARTS, "Ok(100 / quantity)");
+    assert_eq!(
+        fixed.stderr,
+        format!(
+            "error: nut:0: worker exited with code 101 before delivering a result\n\
+             \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:8:\n\
+             \x20 stderr: attempt to divide by zero\n"
+        )
+    );
 }
 
 /// What a worker does with its order.

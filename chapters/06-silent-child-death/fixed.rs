@@ -5,7 +5,7 @@
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::failure::Failure;
-use no_silent_failures::process::{Death, Exit, tail};
+use no_silent_failures::process::{Death, Exit, last_words};
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
             (Exit::Code(0), Ok(value)) => Ok(value),
             (exit, _) => Err(Failure::Died(Box::new(Death {
                 exit,
-                stderr_tail: tail(&output.stderr, 3),
+                stderr_tail: last_words(&output.stderr, 3),
             }))),
         };
         match outcome {

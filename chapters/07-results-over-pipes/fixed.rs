@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::failure::Failure;
-use no_silent_failures::process::{Death, Exit, tail};
+use no_silent_failures::process::{Death, Exit, last_words};
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
@@ -64,7 +64,7 @@ fn main() -> ExitCode {
                 // No frame, a torn frame, or a frame followed by a crash.
                 _ => Err(Failure::Died(Box::new(Death {
                     exit,
-                    stderr_tail: tail(&output.stderr, 3),
+                    stderr_tail: last_words(&output.stderr, 3),
                 }))),
             };
         match outcome {

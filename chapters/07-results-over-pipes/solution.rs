@@ -5,7 +5,7 @@
 use std::io::BufReader;
 use std::process::ExitCode;
 
-use no_silent_failures::process::{Exit, tail};
+use no_silent_failures::process::{Exit, last_words};
 use no_silent_failures::worker;
 
 const TEXTS: [(&str, &str); 3] = [
@@ -42,7 +42,10 @@ fn main() -> ExitCode {
                 failed = true;
                 eprintln!("error: {name}: worker {exit} without a count");
                 // Its own account of why, a panic's message and location.
-                for line in tail(&output.stderr, 3).lines().filter(|l| !l.is_empty()) {
+                for line in last_words(&output.stderr, 3)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
                     eprintln!("  stderr: {line}");
                 }
             }

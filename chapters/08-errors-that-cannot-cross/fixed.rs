@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::panic::catch;
-use no_silent_failures::process::{Exit, tail};
+use no_silent_failures::process::{Exit, last_words};
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
@@ -55,7 +55,10 @@ fn main() -> ExitCode {
                 failed += 1;
                 eprintln!("error: {sheet}: worker {exit} without a result");
                 // Its last words, if it had any: a panic's message, say.
-                for line in tail(&output.stderr, 3).lines().filter(|l| !l.is_empty()) {
+                for line in last_words(&output.stderr, 3)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
                     eprintln!("  stderr: {line}");
                 }
             }

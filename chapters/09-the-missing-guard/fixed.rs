@@ -5,7 +5,7 @@
 use std::io::BufReader;
 use std::process::ExitCode;
 
-use no_silent_failures::process::{Exit, tail};
+use no_silent_failures::process::{Exit, last_words};
 use no_silent_failures::worker;
 
 include!("tasks.rs");
@@ -33,7 +33,10 @@ fn main() -> ExitCode {
                 failed = true;
                 let exit = Exit::of(output.status);
                 eprintln!("error: {task:?}: worker {exit} without a count");
-                for line in tail(&output.stderr, 3).lines().filter(|l| !l.is_empty()) {
+                for line in last_words(&output.stderr, 3)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
                     eprintln!("  stderr: {line}");
                 }
             }
