@@ -132,3 +132,41 @@ pub fn tail(output: &[u8], lines: usize) -> String {
         .map(|line| format!("{line}\n"))
         .collect()
 }
+
+/// What a dead worker said last about its death: the standard panic hook's
+/// report of its last panic (the `thread '...' panicked at FILE:LINE:COL:`
+/// line and the message), without the backtrace or the note after it; or,
+/// when it printed no panic, the last `lines` lines of `output`. Unlike a
+/// plain [`tail`], the panic's location survives a backtrace, which a
+/// worker prints when it inherits `RUST_BACKTRACE=1`.
+///
+/// ```
+/// use no_silent_failures::process::last_words;
+/// let stderr = b"working\n\nthread 'main' (7) panicked at src/main.rs:3:5:\n\
+///     boom\nstack backtrace:\n   0: main\nnote: Some details are omitted\n";
+/// assert_eq!(
+///     last_words(stderr, 2),
+///     "thread 'main' (7) panicked at src/main.rs:3:5:\nboom\n"
+/// );
+/// assert_eq!(last_words(b"one\ntwo\nthree\n", 2), "two\nthree\n");
+/// ```
+pub fn last_words(output: &[u8], lines: usize) -> String {
+    let text = String::from_utf8_lossy(output);
+    let all: Vec<&str> = text.lines().collect();
+    let Some(start) = all
+        .iter()
+        .rposition(|line| line.starts_with("thread '") && line.contains(" panicked at "))
+    else {
+        return tail(output, lines);
+    };
+    let end = all[start + 1..]
+        .iter()
+        .position(|line| {
+            *line == "stack backtrace:" || line.starts_with("note: run with `RUST_BACKTRACE")
+        })
+        .map_or(all.len(), |at| start + 1 + at);
+    all[start..end]
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect()
+}

@@ -122,11 +122,20 @@ impl Runner {
     ///
     /// The outcomes are `#[must_use]`: a run whose outcomes nobody reads is
     /// a warning (here made an error, so that this example fails to compile).
+    /// The error is a lint's, which has no error code for `compile_fail` to
+    /// check, so the example after it is the control: the same lines with
+    /// the outcomes bound compile.
     ///
     /// ```compile_fail
     /// #![deny(unused_must_use)]
     /// use no_silent_failures::runner::Runner;
     /// Runner::new().run(vec![1, 2], |&n: &u32| Ok::<_, std::io::Error>(n));
+    /// ```
+    ///
+    /// ```
+    /// #![deny(unused_must_use)]
+    /// use no_silent_failures::runner::Runner;
+    /// let _outcomes = Runner::new().run(vec![1, 2], |&n: &u32| Ok::<_, std::io::Error>(n));
     /// ```
     #[must_use = "the outcomes are the only record of which inputs failed"]
     pub fn run<I, T, E, F>(&self, inputs: Vec<I>, task: F) -> Vec<Outcome<I, T, E>>

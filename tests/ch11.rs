@@ -36,18 +36,22 @@ fn assert_fixed(example: &str) {
     snapshot!(example, run);
     assert_eq!(run.code(), Some(1));
     let line = line_of(CHECKS, "if depths[0] > 1000");
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines[0], "database: healthy");
+    assert_eq!(run.stdout, "database: healthy\n1 of 4 checks healthy\n");
+    // Captured panics print nothing of their own: stderr holds the report.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
     assert_eq!(
-        lines[1],
-        "cache: failed (correctness): returned an error: connection refused"
+        lines[0],
+        "error: cache: failed (correctness): returned an error: connection refused"
     );
-    assert!(lines[2].starts_with("queue: crashed (a bug): panicked"));
-    assert!(lines[2].ends_with(&format!(
+    assert!(lines[1].starts_with("error: queue: crashed (a bug): panicked"));
+    assert!(lines[1].ends_with(&format!(
         "at {CHECKS}:{line}:14: index out of bounds: the len is 0 but the index is 0"
     )));
-    assert_eq!(lines[3], "disk: hung (liveness): timed out after 100ms");
-    assert_eq!(run.stderr, "", "captured panics print nothing");
+    assert_eq!(
+        lines[2],
+        "error: disk: hung (liveness): timed out after 100ms"
+    );
 }
 
 #[test]
@@ -107,6 +111,43 @@ async fn tokio_timeout_wraps_a_join_error_in_ok_and_a_hang_in_elapsed() {
     let hung = tokio::spawn(std::future::pending::<()>());
     let waited = tokio::time::timeout(Duration::from_millis(10), hung).await;
     assert!(waited.is_err(), "Elapsed");
+}
+
+/// A timed-out task is dropped where it is suspended, once the timer fires:
+/// here it waits on a future that never completes, so it has no "next
+/// `.await`", and still its locals are dropped before `run_tasks` returns,
+/// and the code after the wait never runs.
+#[tokio::test]
+async fn a_timed_out_task_is_dropped_where_it_waits_and_never_resumes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct NotesItsDrop(Arc<AtomicBool>);
+    impl Drop for NotesItsDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let resumed = Arc::new(AtomicBool::new(false));
+    let (task_dropped, task_resumed) = (Arc::clone(&dropped), Arc::clone(&resumed));
+    let outcomes = run_tasks(vec![()], Some(Duration::from_millis(20)), move |()| {
+        let noted = NotesItsDrop(Arc::clone(&task_dropped));
+        let resumed = Arc::clone(&task_resumed);
+        async move {
+            let _noted = noted;
+            std::future::pending::<()>().await;
+            resumed.store(true, Ordering::SeqCst);
+            Ok::<(), std::io::Error>(())
+        }
+    })
+    .await;
+    assert!(outcomes[0].failure().is_some_and(|f| f.is_timeout()));
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task's locals are dropped"
+    );
+    assert!(!resumed.load(Ordering::SeqCst), "the task never runs again");
 }
 
 #[derive(Clone, Debug)]

@@ -169,6 +169,10 @@ const LINTS: &[&str] = &[
     "clippy::zombie_processes",
     "clippy::unused_result_ok",
     "unused_must_use",
+    // rustc's, allow-by-default: any value dropped as a statement
+    // (`thread::spawn(..);`), and `let _ =` on a value with a destructor.
+    "unused_results",
+    "let_underscore_drop",
 ];
 
 /// The swallowed programs: every example whose name does not end in -fixed.
@@ -196,15 +200,24 @@ fn swallowed_examples() -> Vec<(String, String)> {
 }
 
 /// Runs clippy over the examples with [`LINTS`] forced on, and returns
-/// `(lint, file, line)` for every hit. `None` when clippy is not installed.
-fn clippy_hits() -> Option<&'static [(String, String, u64)]> {
+/// `(lint, file, line)` for every hit. Fails the test, saying why, when
+/// clippy cannot run: a missing clippy must not pass for "no lint fired".
+fn clippy_hits() -> &'static [Hit] {
     // One clippy run serves every test that asks.
-    static HITS: std::sync::OnceLock<Option<Vec<(String, String, u64)>>> =
-        std::sync::OnceLock::new();
-    HITS.get_or_init(run_clippy).as_deref()
+    static HITS: std::sync::OnceLock<Result<Vec<Hit>, String>> = std::sync::OnceLock::new();
+    match HITS.get_or_init(run_clippy) {
+        Ok(hits) => hits,
+        Err(why) => panic!(
+            "cargo clippy did not run, so the chapter's lint checks cannot: {why}\n\
+             (install it with `rustup component add clippy`)"
+        ),
+    }
 }
 
-fn run_clippy() -> Option<Vec<(String, String, u64)>> {
+/// A lint's hit: `(lint, file, line)`.
+type Hit = (String, String, u64);
+
+fn run_clippy() -> Result<Vec<Hit>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -219,16 +232,15 @@ fn run_clippy() -> Option<Vec<(String, String, u64)>> {
     for lint in LINTS {
         command.args(["--force-warn", lint]);
     }
-    let output = command.output().ok()?;
+    let output = command
+        .output()
+        .map_err(|error| format!("cannot start cargo: {error}"))?;
     if !output.status.success() {
-        eprintln!(
-            "skipping: cargo clippy is not available ({})",
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .next()
-                .unwrap_or("")
-        );
-        return None;
+        return Err(format!(
+            "`cargo clippy` ended with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        ));
     }
     let mut hits = Vec::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
@@ -255,7 +267,7 @@ fn run_clippy() -> Option<Vec<(String, String, u64)>> {
     }
     hits.sort();
     hits.dedup();
-    Some(hits)
+    Ok(hits)
 }
 
 fn normalize_path(path: &str) -> String {
@@ -275,7 +287,7 @@ fn normalize_path(path: &str) -> String {
 // ANCHOR: clippy
 #[test]
 fn which_lints_fire_on_the_swallowed_programs() {
-    let Some(hits) = clippy_hits() else { return };
+    let hits = clippy_hits();
     // For each swallowed program (in chapter order), the hits in its own
     // file and in the files it includes.
     let mut report = BTreeMap::new();
@@ -354,29 +366,39 @@ fn which_lints_fire_on_the_swallowed_programs() {
             .iter()
             .any(|l| l.contains("clippy::zombie_processes"))
     );
-    // ...but a dropped JoinHandle is not: no lint points at the spawn.
+    // ...and so is a dropped JoinHandle, by rustc's `unused_results`.
     let spawn = line_of(
         "chapters/03-fire-and-forget/swallowed.rs",
         "thread::spawn(move || {",
     );
-    assert!(
-        !hits_of("ch3")
-            .iter()
-            .any(|l| l.ends_with(&format!(":{spawn}")))
+    assert!(hits_of("ch3").contains(&format!(
+        "  unused_results at chapters/03-fire-and-forget/swallowed.rs:{spawn}"
+    )));
+    let spawn = line_of(
+        "chapters/03-fire-and-forget/tokio_swallowed.rs",
+        "tokio::spawn(async move {",
     );
-    assert!(hits_of("ch3-tokio").is_empty());
+    assert_eq!(
+        hits_of("ch3-tokio"),
+        &[format!(
+            "  unused_results at chapters/03-fire-and-forget/tokio_swallowed.rs:{spawn}"
+        )]
+    );
     // Nor does reading only the values of a batch of outcomes.
     assert!(hits_of("ch14").is_empty());
 }
 // ANCHOR_END: clippy
 
-/// Exercise 14's hint: the one lint hit in the release script is its
-/// `let _ =` on a send; its two real losses pass every lint.
+/// Exercise 14's hint: the lints point at the release script's `let _ =`
+/// on a send and at its dropped `JoinHandle`s; its two real losses (the
+/// unread exit status, and silence for an upload that printed nothing)
+/// pass every lint.
 #[test]
-fn in_exercise_14_clippy_points_only_at_the_ignored_send() {
-    let Some(hits) = clippy_hits() else { return };
+fn in_exercise_14_clippy_points_only_at_the_ignored_send_and_the_spawn() {
+    let hits = clippy_hits();
     let exercise = "chapters/14-audit-checklist/exercise.rs";
-    let send = line_of(exercise, "let _ = said.send(");
+    let send = line_of(exercise, "let _ = said.send(") as u64;
+    let spawn = line_of(exercise, "thread::spawn(move || {") as u64;
     let in_exercise: Vec<(&str, u64)> = hits
         .iter()
         .filter(|(_, file, _)| file == exercise)
@@ -384,7 +406,166 @@ fn in_exercise_14_clippy_points_only_at_the_ignored_send() {
         .collect();
     assert_eq!(
         in_exercise,
-        [("clippy::let_underscore_must_use", send as u64)]
+        [
+            ("clippy::let_underscore_must_use", send),
+            ("let_underscore_drop", send),
+            ("unused_results", spawn),
+        ]
+    );
+}
+
+/// rustc's allow-by-default lints see both ways of dropping a JoinHandle.
+#[test]
+fn rustc_lints_see_a_dropped_join_handle_both_ways() {
+    let source = "chapters/14-audit-checklist/dropped_handles.rs";
+    let (compile, _) = common::rustc(
+        source,
+        &["-W", "unused_results", "-W", "let_underscore_drop"],
+    );
+    assert_eq!(compile.code(), Some(0), "{}", compile.stderr);
+    let statement = line_of(source, "    thread::spawn(|| println!(\"detached\"));");
+    let let_underscore = line_of(source, "let _ = thread::spawn(");
+    let warnings: Vec<(&str, String)> = compile
+        .stderr
+        .lines()
+        .zip(compile.stderr.lines().skip(1))
+        .filter_map(|(warning, place)| {
+            let what = warning.strip_prefix("warning: ")?;
+            let place = place.trim_start().strip_prefix("--> ")?;
+            Some((what, place.to_owned()))
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                "unused result of type `JoinHandle<()>`",
+                format!("{source}:{statement}:5")
+            ),
+            (
+                "non-binding let on a type that has a destructor",
+                format!("{source}:{let_underscore}:5")
+            ),
+        ]
+    );
+    snapshot!("ch14-dropped-handles", compile);
+}
+
+/// Runs the checklist's `audit.sh` on `dir` and returns what it printed.
+fn audit(dir: &Path) -> String {
+    let output = Command::new("sh")
+        .arg(root().join("chapters/14-audit-checklist/audit.sh"))
+        .arg(dir)
+        .current_dir(root())
+        .output()
+        .expect("sh runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A scratch directory of files, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn with(name: &str, files: &[(&str, &str)]) -> Scratch {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}-{name}", std::process::id()));
+        for (file, text) in files {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _removed = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Item 3's search lists every child the book's traps start, however they
+/// are run: `.spawn()`, `.status()` and `.output()` alike.
+#[test]
+fn the_audit_finds_every_child_process_of_the_swallowed_programs() {
+    let found = audit(Path::new("chapters"));
+    for (file, needle) in [
+        ("06-silent-child-death/swallowed.rs", ".spawn()"),
+        ("06-silent-child-death/exercise.rs", ".status();"),
+        ("08-errors-that-cannot-cross/swallowed.rs", ".output()"),
+        ("09-the-missing-guard/swallowed.rs", ".output()"),
+        ("14-audit-checklist/exercise.rs", ".output()"),
+    ] {
+        let file = format!("chapters/{file}");
+        let line = line_of(&file, needle);
+        assert!(
+            found.contains(&format!("{file}:{line}:")),
+            "{file}:{line} not found:\n{found}"
+        );
+    }
+}
+
+/// Item 6's search finds `panic = "abort"` in a workspace member's manifest
+/// and in `.cargo/config.toml`, not only in the top manifest.
+#[test]
+fn the_audit_finds_panic_abort_in_a_member_and_in_cargo_config() {
+    let project = Scratch::with(
+        "abort-project",
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"tool\"]\n"),
+            ("tool/Cargo.toml", "[profile.release]\npanic = \"abort\"\n"),
+            (
+                ".cargo/config.toml",
+                "[build]\nrustflags = [\"-C\", \"panic=abort\"]\n",
+            ),
+        ],
+    );
+    let found = audit(&project.0);
+    let dir = project.0.display();
+    assert!(
+        found.contains(&format!("{dir}/tool/Cargo.toml:2:")),
+        "{found}"
+    );
+    assert!(
+        found.contains(&format!("{dir}/.cargo/config.toml:2:")),
+        "{found}"
+    );
+}
+
+/// Item 6's other search finds the locks stepped around in chapter 12, and
+/// not an unrelated `into_inner` (a `BufWriter`'s, here).
+#[test]
+fn the_audit_finds_poisoned_locks_stepped_around_and_nothing_unrelated() {
+    let found = audit(Path::new("chapters"));
+    let poison = "chapters/12-rust-only-traps/poison.rs";
+    for line in [20, 28] {
+        assert!(found.contains(&format!("{poison}:{line}:")), "{found}");
+    }
+    let project = Scratch::with(
+        "into-inner",
+        &[(
+            "src/main.rs",
+            "fn main() {\n    let file = writer.into_inner().unwrap();\n}\n",
+        )],
+    );
+    let found = audit(&project.0);
+    assert!(!found.contains("into_inner"), "{found}");
+}
+
+/// Item 6's sure check: a constant that does not compile under
+/// `panic = "abort"`, wherever that setting comes from.
+#[test]
+fn an_unwind_only_program_does_not_build_with_panic_abort() {
+    let source = "chapters/14-audit-checklist/unwind_only.rs";
+    let (unwinding, _) = common::rustc(source, &[]);
+    assert_eq!(unwinding.code(), Some(0), "{}", unwinding.stderr);
+    let (aborting, _) = common::rustc(source, &["-C", "panic=abort"]);
+    assert_eq!(aborting.code(), Some(1));
+    assert!(
+        aborting.stderr.contains("this program catches panics"),
+        "{}",
+        aborting.stderr
     );
 }
 

@@ -29,19 +29,38 @@ fn fixed_run_classifies_every_death() {
     snapshot!("ch6-fixed", run);
     assert_eq!(run.code(), Some(1));
     let line = line_of(JOBS, "panic!(\"checksum mismatch");
+    assert_eq!(run.stdout, "resize: 42\n1 of 5 jobs succeeded, 4 failed\n");
     assert_eq!(
-        run.stdout,
+        run.stderr,
         format!(
-            "resize: 42\n\
-             checksum: worker exited with code 101 before delivering a result\n\
+            "error: checksum: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {JOBS}:{line}:23:\n\
              \x20 stderr: checksum mismatch in block 7\n\
-             \x20 stderr: note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
-             upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
-             index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
-             thumbnail: worker exited with code 0 before delivering a result\n\
-             error: 4 of 5 jobs failed\n"
+             error: upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
+             error: index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
+             error: thumbnail: worker exited with code 0 before delivering a result\n"
         )
+    );
+}
+
+/// The demo's self-kill never fails quietly: when `kill` cannot be run (no
+/// `sh` on an empty PATH), the worker says why and aborts, rather than
+/// carrying on as if it had been killed.
+#[cfg(unix)]
+#[test]
+fn a_worker_that_cannot_kill_itself_says_why_and_aborts() {
+    let run = common::run_program(
+        &example_binary("ch6"),
+        "ch6 worker index, with an empty PATH",
+        &["index"],
+        &[(ROLE_VAR, "job"), ("PATH", "")],
+    );
+    assert_eq!(run.ending, common::Ending::Signal(6), "{}", run.render());
+    assert!(
+        run.stderr
+            .starts_with("kill_self: could not run `sh -c kill`: "),
+        "{}",
+        run.stderr
     );
 }
 
@@ -104,7 +123,7 @@ fn in_python_a_crashed_process_prints_its_traceback_and_exits_1() {
     };
     snapshot!("ch6-python", run);
     assert_eq!(run.code(), Some(0));
-    // Not -1, as the article shows, and the traceback is not lost: it goes
+    // Non-zero, as the article says, but the traceback is not lost: it goes
     // to the inherited stderr.
     assert_eq!(run.stdout, "exitcode: 1\nkilled child's exitcode: -9\n");
     assert_eq!(run.stderr, "RuntimeError: checksum mismatch in block 7\n");

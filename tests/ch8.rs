@@ -34,10 +34,13 @@ fn fixed_run_brings_back_the_error_and_the_panic_location() {
     let line = line_of(&format!("{DIR}/sheets.rs"), "panic_any(SheetLocked");
     assert_eq!(
         run.stdout,
+        "q1: 12 rows\n1 of 3 sheets succeeded, 2 failed\n"
+    );
+    assert_eq!(
+        run.stderr,
         format!(
-            "q1: 12 rows\n\
-             q2: returned ch8_fixed::GridError: 2 bad cells: (3, 4) \"n/a\" is not a number; (9, 1) date before 1900;\n\
-             q3: panicked at {DIR}/sheets.rs:{line}:17: {NON_STRING_PAYLOAD}\n"
+            "error: q2: returned ch8_fixed::GridError: 2 bad cells: (3, 4) \"n/a\" is not a number; (9, 1) date before 1900;\n\
+             error: q3: panicked at {DIR}/sheets.rs:{line}:17: {NON_STRING_PAYLOAD}\n"
         )
     );
 }

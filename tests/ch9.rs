@@ -51,6 +51,21 @@ fn in_python_without_the_guard_spawned_children_fail_and_the_map_stalls() {
     };
     let run = run.without_stderr();
     snapshot!("ch9-python", run);
+    check_the_map_stalls(&run);
+}
+
+/// CPython 3.14's default on Linux re-imports the main module too (in the
+/// fork server, which then forks the workers), so the same failure shows.
+#[test]
+fn in_python_the_forkserver_start_method_fails_the_same_way() {
+    let script = "chapters/09-the-missing-guard/no_guard.py";
+    let Some(run) = common::python_with_args(script, &["forkserver"]) else {
+        return;
+    };
+    check_the_map_stalls(&run);
+}
+
+fn check_the_map_stalls(run: &common::Run) {
     assert_eq!(run.code(), Some(0));
     assert_eq!(
         run.stdout,

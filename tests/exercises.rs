@@ -14,7 +14,8 @@ mod common;
 use common::{Run, root, run};
 
 /// What a fixed program must print: every failure on stderr as a line
-/// `error: INPUT: ...` that mentions each of its fragments; every success
+/// `error: INPUT: ...` that mentions each of its fragments (or whose
+/// indented lines below mention them); every success
 /// on stdout; none of the forbidden texts anywhere; and exit status 1 when
 /// anything failed, 0 otherwise.
 struct Exercise {
@@ -93,7 +94,10 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         number: 7,
         dir: "07-results-over-pipes",
-        failures: &[("empty.txt", &["101"])],
+        failures: &[(
+            "empty.txt",
+            &["101", "no words in empty.txt", "07-results-over-pipes/"],
+        )],
         successes: &["a.txt 3 words", "b.txt 2 words"],
         forbidden: &[],
     },
@@ -164,8 +168,19 @@ impl Exercise {
     fn check(&self, run: &Run) -> Result<(), String> {
         for (input, fragments) in self.failures {
             let prefix = format!("error: {input}: ");
-            let reported = run.stderr.lines().any(|line| {
-                line.starts_with(&prefix) && fragments.iter().all(|f| line.contains(f))
+            // The failure's line, with the indented lines under it (a
+            // worker's own stderr, say).
+            let lines: Vec<&str> = run.stderr.lines().collect();
+            let reported = lines.iter().enumerate().any(|(at, line)| {
+                let continued = lines[at + 1..]
+                    .iter()
+                    .take_while(|l| l.starts_with(char::is_whitespace));
+                let report = std::iter::once(line).chain(continued);
+                let report: Vec<&str> = report.copied().collect();
+                line.starts_with(&prefix)
+                    && fragments
+                        .iter()
+                        .all(|f| report.iter().any(|l| l.contains(f)))
             });
             if !reported {
                 return Err(format!(

@@ -16,23 +16,34 @@ fn main() -> ExitCode {
     // ANCHOR_END: load
 
     // ANCHOR: report
-    let mut total = 0;
+    // `None` once the sum no longer fits: an overflow is a failure to
+    // report, not a reason to panic and lose every row.
+    let mut total = Some(0u32);
     for (row, outcome) in outcomes.iter().enumerate() {
         match &outcome.result {
             Ok((symbol, cents)) => {
-                total += cents;
+                total = total.and_then(|total| total.checked_add(*cents));
                 println!("row {row}: {symbol} at {cents} cents");
             }
             // `Failure`'s Display names the kind (returned, panicked, ...),
             // then the details: the error's source chain, or the panic's
             // location and message.
-            Err(failure) => eprintln!("row {row} {:?}: {failure}", outcome.input),
+            Err(failure) => eprintln!("error: row {row} {:?}: {failure}", outcome.input),
         }
     }
     let tally = Tally::of(&outcomes);
-    println!("total {total} cents; {tally}");
+    match total {
+        Some(total) => println!("total {total} cents; {tally}"),
+        None => {
+            println!("total unknown; {tally}");
+            eprintln!(
+                "error: total: the prices add up to more than {} cents",
+                u32::MAX
+            );
+        }
+    }
     // ANCHOR_END: report
-    if tally.failed == 0 {
+    if tally.failed == 0 && total.is_some() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

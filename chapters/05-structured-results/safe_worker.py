@@ -1,8 +1,9 @@
 # Chapter 5, in Python: the article's structured-result worker catches
-# Exception. A task that raises SystemExit (a BaseException) escapes it,
-# takes its pool worker down, and its result never arrives.
+# Exception. A task that raises SystemExit (a BaseException) escapes it and
+# takes its pool worker down. The pool notices and starts a new worker, but
+# it never fails the task that was lost: the map waits for it forever.
 import sys
-from multiprocessing import Pool, TimeoutError
+from multiprocessing import Pool, active_children
 
 def safe_parse(line):
     try:
@@ -15,10 +16,17 @@ def safe_parse(line):
 
 if __name__ == "__main__":
     feed = ["ACME=1250", "BOLT=abc", "HALT", "ZINC=990"]
-    with Pool(2) as pool:
-        pending = pool.map_async(safe_parse, feed)
-        try:
-            for line, cents, error in pending.get(timeout=0.3):
-                print(f"{line}: {cents if error is None else error}")
-        except TimeoutError:
-            print("no results after 300 ms: the map is stuck, and no error says why")
+    # One worker takes the tasks in order, so every task of the map has been
+    # handed out before the check below, and every result but a lost one has
+    # come back before the check's own result does.
+    with Pool(1) as pool:
+        first = [worker.pid for worker in active_children()]
+        pending = pool.map_async(safe_parse, feed, chunksize=1)
+        # The control: a task sent after the map's. It can only run on a
+        # worker that started after HALT's worker died.
+        check = pool.apply(safe_parse, ("CHECK=1",))
+        now = [worker.pid for worker in active_children()]
+        print(f"a task sent after the map finished: {check}")
+        print(f"the pool replaced its worker: {first != now}")
+        print(f"the map is still waiting: {not pending.ready()}")
+        print("and no error says which input was lost")

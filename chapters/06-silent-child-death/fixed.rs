@@ -5,7 +5,7 @@
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::failure::Failure;
-use no_silent_failures::process::{Death, Exit, tail};
+use no_silent_failures::process::{Death, Exit, last_words};
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
@@ -43,27 +43,31 @@ fn main() -> ExitCode {
             (Exit::Code(0), Ok(value)) => Ok(value),
             (exit, _) => Err(Failure::Died(Box::new(Death {
                 exit,
-                stderr_tail: tail(&output.stderr, 3),
+                stderr_tail: last_words(&output.stderr, 3),
             }))),
         };
         match outcome {
             Ok(value) => println!("{job}: {value}"),
             Err(failure) => {
                 failed += 1;
-                println!("{job}: {failure}");
+                eprintln!("error: {job}: {failure}");
                 if let Failure::Died(death) = &failure {
                     for line in death.stderr_tail.lines() {
-                        println!("  stderr: {line}");
+                        eprintln!("  stderr: {line}");
                     }
                 }
             }
         }
     }
     // ANCHOR_END: classify
+    println!(
+        "{} of {} jobs succeeded, {failed} failed",
+        JOBS.len() - failed,
+        JOBS.len()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        println!("error: {failed} of {} jobs failed", JOBS.len());
         ExitCode::FAILURE
     }
 }

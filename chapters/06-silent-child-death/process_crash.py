@@ -1,6 +1,6 @@
 # Chapter 6, in Python: a multiprocessing.Process child that raises.
-# The article says nothing is printed and shows -1; CPython 3.11 prints the
-# child's traceback to the inherited stderr, and exitcode is 1.
+# The article says a non-zero exitcode comes with no traceback; CPython 3.11
+# prints the child's traceback to the inherited stderr, and exitcode is 1.
 import os
 import signal
 from multiprocessing import Process

@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::failure::Failure;
-use no_silent_failures::process::{Death, Exit, tail};
+use no_silent_failures::process::{Death, Exit, last_words};
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
@@ -22,6 +22,7 @@ fn work() {
     let order = &orders_from(&args[1..])[index];
     let result: Message = boxes_needed(order).map_err(|e| ErrorReport::from_error(&e));
     worker::send(&result).expect("the parent is reading");
+    after_sending(order);
 }
 // ANCHOR_END: message
 
@@ -63,23 +64,34 @@ fn main() -> ExitCode {
                 // No frame, a torn frame, or a frame followed by a crash.
                 _ => Err(Failure::Died(Box::new(Death {
                     exit,
-                    stderr_tail: tail(&output.stderr, 2),
+                    stderr_tail: last_words(&output.stderr, 3),
                 }))),
             };
         match outcome {
             Ok(boxes) => println!("{order}: {boxes} boxes"),
             Err(failure) => {
                 failed += 1;
-                println!("{order}: {failure}");
+                eprintln!("error: {order}: {failure}");
+                // A worker that died may have said why on its stderr: a
+                // panic's message and location, for one.
+                if let Failure::Died(death) = &failure {
+                    for line in death.stderr_tail.lines().filter(|l| !l.is_empty()) {
+                        eprintln!("  stderr: {line}");
+                    }
+                }
             }
         }
     }
     // ANCHOR_END: collect
     println!("{noise_lines} lines of worker output set aside (not results)");
+    println!(
+        "{} of {} orders succeeded, {failed} failed",
+        orders.len() - failed,
+        orders.len()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        println!("error: {failed} of {} orders failed", orders.len());
         ExitCode::FAILURE
     }
 }

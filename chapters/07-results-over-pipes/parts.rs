@@ -41,13 +41,24 @@ fn boxes_needed(order: &str) -> Result<u32, BadQuantity> {
         "skip" => std::process::exit(0),
         // Half a line on stdout, right before the result.
         chatty if chatty.starts_with('~') => print!("no newline here"),
+        // `!N` works, and crashes once its result is sent: see `after_sending`.
         _ => {}
     }
     let quantity: u32 = quantity
-        .trim_start_matches('~')
+        .trim_start_matches(['~', '!'])
         .parse()
         .map_err(|_| BadQuantity(quantity.to_owned()))?;
     // Panics on a quantity of 0.
     Ok(100 / quantity)
 }
 // ANCHOR_END: work
+
+/// What a worker does once its result is sent: an order whose quantity
+/// starts with `!` (`bolt:!4`) crashes in its cleanup, so its process exits
+/// with code 101 after a whole result went out.
+fn after_sending(order: &str) {
+    let quantity = order.split(':').nth(1).unwrap_or_default();
+    if quantity.starts_with('!') {
+        panic!("cleanup failed after sending the result for {order}");
+    }
+}

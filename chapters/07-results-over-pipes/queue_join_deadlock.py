@@ -1,18 +1,27 @@
 # Chapter 7, in Python: the article joins its workers *before* draining the
 # queue. With a result bigger than the pipe holds, the worker cannot exit
-# until someone reads, so that join() would wait forever. Here the join has
-# a timeout, so the script can say so and then drain.
-from multiprocessing import Process, Queue
+# until someone reads, so that join() would wait forever. Each worker says
+# when its put() has returned; then a worker with a small result (the
+# control) has ended within the join's timeout, and one with a large result
+# has not: it is not slow, it waits for a reader. Then the script drains.
+from multiprocessing import Event, Process, Queue
 
-def worker(queue):
-    queue.put("x" * (1 << 20))  # a 1 MiB result
+def worker(queue, size, sent):
+    queue.put("x" * size)
+    sent.set()  # put() has returned; all that is left is to exit
 
-if __name__ == "__main__":
-    queue = Queue()
-    child = Process(target=worker, args=(queue,))
+def run(size):
+    queue, sent = Queue(), Event()
+    child = Process(target=worker, args=(queue, size, sent))
     child.start()
-    child.join(timeout=0.3)
-    print(f"alive after join: {child.is_alive()}")
+    sent.wait()
+    child.join(timeout=0.5)
+    alive = child.is_alive()
     result = queue.get()
     child.join()
-    print(f"after draining: alive {child.is_alive()}, got {len(result)} bytes")
+    return alive, len(result), child.is_alive()
+
+if __name__ == "__main__":
+    for name, size in [("small", 1 << 10), ("large", 1 << 20)]:
+        stuck, got, alive = run(size)
+        print(f"{name} result: alive after join: {stuck}; after draining: alive {alive}, got {got} bytes")

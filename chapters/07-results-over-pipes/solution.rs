@@ -3,9 +3,9 @@
 //!
 //! Run: cargo run --example ch7-solution
 use std::io::BufReader;
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 
-use no_silent_failures::process::Exit;
+use no_silent_failures::process::{Exit, last_words};
 use no_silent_failures::worker;
 
 const TEXTS: [(&str, &str); 3] = [
@@ -30,7 +30,6 @@ fn main() -> ExitCode {
         let output = worker::command("count")
             .expect("this program's path")
             .arg(name)
-            .stderr(Stdio::null())
             .output()
             .expect("running a worker");
         let mut noise = Vec::new();
@@ -42,6 +41,13 @@ fn main() -> ExitCode {
             (exit, _) => {
                 failed = true;
                 eprintln!("error: {name}: worker {exit} without a count");
+                // Its own account of why, a panic's message and location.
+                for line in last_words(&output.stderr, 3)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
+                    eprintln!("  stderr: {line}");
+                }
             }
         }
     }

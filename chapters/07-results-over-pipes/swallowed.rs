@@ -19,11 +19,13 @@ struct Message {
 fn work() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let index: usize = args[0].parse().unwrap();
-    let result = boxes_needed(&orders_from(&args[1..])[index]).map_err(|e| e.to_string());
+    let order = &orders_from(&args[1..])[index];
+    let result = boxes_needed(order).map_err(|e| e.to_string());
     println!(
         "{}",
         serde_json::to_string(&Message { index, result }).unwrap()
     );
+    after_sending(order);
 }
 
 fn main() {

@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::panic::catch;
-use no_silent_failures::process::Exit;
+use no_silent_failures::process::{Exit, last_words};
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
@@ -47,17 +47,29 @@ fn main() -> ExitCode {
             (exit, Some(Err(report))) if exit.is_success() => {
                 failed += 1;
                 match report.kind.as_str() {
-                    "panic" => println!("{sheet}: {report}"),
-                    kind => println!("{sheet}: returned {kind}: {report}"),
+                    "panic" => eprintln!("error: {sheet}: {report}"),
+                    kind => eprintln!("error: {sheet}: returned {kind}: {report}"),
                 }
             }
             (exit, _) => {
                 failed += 1;
-                println!("{sheet}: worker {exit} without a result");
+                eprintln!("error: {sheet}: worker {exit} without a result");
+                // Its last words, if it had any: a panic's message, say.
+                for line in last_words(&output.stderr, 3)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
+                    eprintln!("  stderr: {line}");
+                }
             }
         }
     }
     // ANCHOR_END: collect
+    println!(
+        "{} of {} sheets succeeded, {failed} failed",
+        SHEETS.len() - failed,
+        SHEETS.len()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -5,7 +5,7 @@
 use std::io::BufReader;
 use std::process::ExitCode;
 
-use no_silent_failures::process::Exit;
+use no_silent_failures::process::{Exit, last_words};
 use no_silent_failures::worker;
 
 include!("tasks.rs");
@@ -31,10 +31,14 @@ fn main() -> ExitCode {
             Some(words) if output.status.success() => println!("{task:?}: {words} words"),
             _ => {
                 failed = true;
-                println!(
-                    "{task:?}: worker {} without a count",
-                    Exit::of(output.status)
-                );
+                let exit = Exit::of(output.status);
+                eprintln!("error: {task:?}: worker {exit} without a count");
+                for line in last_words(&output.stderr, 3)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                {
+                    eprintln!("  stderr: {line}");
+                }
             }
         }
     }

@@ -1,9 +1,12 @@
 # Chapter 9, in Python: no `if __name__ == "__main__":` guard, with the
-# "spawn" start method (the default on Windows and macOS). Each child
-# re-imports this file, reaches the Pool again, and is stopped by
-# multiprocessing's own bootstrap check.
+# start method named on the command line: "spawn" (the default on Windows
+# and macOS, and this script's) or "forkserver" (Linux's default from
+# CPython 3.14). Either one re-imports this file in a fresh interpreter,
+# which reaches the Pool again and is stopped by multiprocessing's own
+# bootstrap check.
 import multiprocessing
 import multiprocessing.connection
+import sys
 import time
 
 def double(x):
@@ -16,7 +19,8 @@ PATIENCE = 60
 def one_ends(workers):
     return bool(multiprocessing.connection.wait([w.sentinel for w in workers], PATIENCE))
 
-multiprocessing.set_start_method("spawn", force=True)
+START_METHOD = sys.argv[1] if len(sys.argv) > 1 else "spawn"
+multiprocessing.set_start_method(START_METHOD, force=True)
 with multiprocessing.Pool(2) as pool:
     first = multiprocessing.active_children()
     pending = pool.map_async(double, [1, 2])

@@ -1,6 +1,9 @@
 //! Exercise 9, a solution: the guard is the first line of main.
 //!
 //! Run: cargo run --example ch9-solution
+use std::process::ExitCode;
+
+use no_silent_failures::process::Exit;
 use no_silent_failures::worker;
 
 const FILES: [&str; 2] = ["report.pdf", "photo.jpg"];
@@ -12,9 +15,10 @@ fn checksum() {
     println!("{name} {sum}");
 }
 
-fn main() {
+fn main() -> ExitCode {
     worker::guard(&[("checksum", checksum)]);
     let mut started = 0;
+    let mut failed = false;
     for file in FILES {
         let output = worker::command("checksum")
             .expect("this program's path")
@@ -22,7 +26,18 @@ fn main() {
             .output()
             .expect("running a worker");
         started += 1;
-        print!("{}", String::from_utf8_lossy(&output.stdout));
+        let exit = Exit::of(output.status);
+        if exit.is_success() {
+            print!("{}", String::from_utf8_lossy(&output.stdout));
+        } else {
+            failed = true;
+            eprintln!("error: {file}: worker {exit}");
+        }
     }
     println!("started {started} workers");
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

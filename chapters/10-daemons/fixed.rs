@@ -70,12 +70,18 @@ fn main() -> ExitCode {
     // ANCHOR_END: main
 
     println!("archive done; compressor {exit}");
-    match logged {
-        Ok(()) if exit.is_success() => ExitCode::SUCCESS,
-        Ok(()) => ExitCode::FAILURE,
-        Err(error) => {
-            eprintln!("error: audit log incomplete: {error}");
-            ExitCode::FAILURE
-        }
+    let mut failed = false;
+    if !exit.is_success() {
+        failed = true;
+        eprintln!("error: compressor: {exit}");
+    }
+    if let Err(error) = logged {
+        failed = true;
+        eprintln!("error: audit log: incomplete: {error}");
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }

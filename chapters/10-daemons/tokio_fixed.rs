@@ -2,6 +2,7 @@
 //! `main` waits for the set to drain before it returns.
 //!
 //! Run: `cargo run --example ch10-tokio-fixed`
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use tokio::task::JoinSet;
@@ -12,22 +13,24 @@ include!("uploads.rs");
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut uploads = JoinSet::new();
+    // Which file each task uploads, so that a failure can name it.
+    let mut file_of = HashMap::new();
     for file in FILES {
-        uploads.spawn(upload(file));
+        file_of.insert(uploads.spawn(upload(file)).id(), file);
     }
     println!("queued {} uploads", FILES.len());
     let mut failed = 0;
     let mut uploaded = Vec::new();
-    while let Some(joined) = uploads.join_next().await {
+    while let Some(joined) = uploads.join_next_with_id().await {
         match joined {
-            Ok(Ok(file)) => uploaded.push(file),
-            Ok(Err(error)) => {
+            Ok((_, Ok(file))) => uploaded.push(file),
+            Ok((id, Err(error))) => {
                 failed += 1;
-                eprintln!("error: upload failed: {error}");
+                eprintln!("error: {}: upload failed: {error}", file_of[&id]);
             }
             Err(join_error) => {
                 failed += 1;
-                eprintln!("error: upload task: {join_error}");
+                eprintln!("error: {}: {join_error}", file_of[&join_error.id()]);
             }
         }
     }

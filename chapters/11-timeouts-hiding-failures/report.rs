@@ -3,7 +3,8 @@ use no_silent_failures::failure::Failure;
 use no_silent_failures::outcome::Outcome;
 
 // ANCHOR: report
-/// One line per check, naming the kind of failure; exit status 1 if any.
+/// One line per check, a failure on stderr naming its kind; exit status 1
+/// if any check failed.
 fn report(outcomes: &[Outcome<&str, (), CheckError>]) -> std::process::ExitCode {
     let mut unhealthy = 0;
     for outcome in outcomes {
@@ -17,10 +18,11 @@ fn report(outcomes: &[Outcome<&str, (), CheckError>]) -> std::process::ExitCode 
                     Failure::Panicked(_) => "crashed (a bug)",
                     _ => "failed (correctness)",
                 };
-                println!("{name}: {kind}: {failure}");
+                eprintln!("error: {name}: {kind}: {failure}");
             }
         }
     }
+    println!("{} of {} checks healthy", outcomes.len() - unhealthy, outcomes.len());
     if unhealthy == 0 {
         std::process::ExitCode::SUCCESS
     } else {

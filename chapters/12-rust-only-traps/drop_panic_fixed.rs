@@ -1,5 +1,6 @@
-//! Chapter 12, fixed: a destructor never panics. It reports a failed
-//! rollback instead, and never while the thread is already unwinding.
+//! Chapter 12, fixed: a destructor never panics. It records a failed
+//! rollback for the report instead, noting whether it ran while a panic
+//! was unwinding (`thread::panicking()`), when a panic would abort.
 //!
 //! Run: `cargo run --example ch12-drop-fixed`
 use std::process::ExitCode;
@@ -21,10 +22,16 @@ impl Drop for Transaction {
         }
         if let Err(error) = self.roll_back() {
             // Never panic in a destructor: during unwinding that aborts.
+            // Record the failure, and whether a panic was unwinding.
+            let during = if std::thread::panicking() {
+                " (while a panic was unwinding)"
+            } else {
+                ""
+            };
             ROLLBACK_FAILURES
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(error);
+                .push(format!("{error}{during}"));
         }
     }
 }
@@ -38,13 +45,13 @@ fn main() -> ExitCode {
             Ok(rows) => println!("batch {batch}: imported {rows} rows"),
             Err(panic) => {
                 failed = true;
-                println!("batch {batch}: {panic}");
+                eprintln!("error: batch {batch}: {panic}");
             }
         }
         let rollbacks = std::mem::take(&mut *ROLLBACK_FAILURES.lock().unwrap());
         for error in rollbacks {
             failed = true;
-            println!("batch {batch}: {error}");
+            eprintln!("error: batch {batch}: {error}");
         }
     }
     // ANCHOR_END: import

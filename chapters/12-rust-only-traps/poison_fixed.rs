@@ -35,13 +35,20 @@ fn main() -> ExitCode {
             Ok(Err(refused)) => refused.to_owned(),
             Err(panic) => panic.to_string(),
         };
-        failed |= outcome != "ok";
-        println!("request {request}: {outcome}");
+        if outcome == "ok" {
+            println!("request {request}: ok");
+        } else {
+            failed = true;
+            eprintln!("error: request {request}: {outcome}");
+        }
     }
     // ANCHOR_END: serve
     match ledger.lock() {
         Ok(ledger) => println!("balances: {:?}", ledger.balances),
-        Err(_) => println!("balances: not shown: the ledger is poisoned"),
+        Err(_) => {
+            failed = true;
+            eprintln!("error: balances: not shown, the ledger is poisoned");
+        }
     }
     if failed {
         ExitCode::FAILURE

@@ -15,7 +15,12 @@ fn main() -> ExitCode {
     for (index, name) in FILES.into_iter().enumerate() {
         let outcomes = outcomes.clone();
         rayon::spawn(move || {
-            let _ = outcomes.send((index, catch(|| file_size(name))));
+            // This send cannot fail: `main` keeps the receiver until every
+            // sender is gone, this one included. If it ever did, `expect`
+            // would panic outside `catch`, and rayon would abort: loudly.
+            outcomes
+                .send((index, catch(|| file_size(name))))
+                .expect("main receives until every job has sent");
         });
     }
     drop(outcomes);
@@ -28,7 +33,7 @@ fn main() -> ExitCode {
             Ok(size) => println!("{:?}: {size} bytes", FILES[index]),
             Err(panic) => {
                 failed += 1;
-                println!("{:?}: {panic}", FILES[index]);
+                eprintln!("error: {:?}: {panic}", FILES[index]);
             }
         }
     }

@@ -36,12 +36,16 @@ fn main() -> ExitCode {
         }
         Ok(stored) => {
             println!("collector: stored {} records", stored.len());
-            println!("error: not delivered: {undelivered:?}");
+            for record in undelivered {
+                eprintln!("error: {record}: not delivered");
+            }
             ExitCode::FAILURE
         }
         Err(why) => {
-            println!("error: collector stopped: {why}");
-            println!("error: not delivered: {undelivered:?}");
+            eprintln!("error: collector: stopped: {why}");
+            for record in undelivered {
+                eprintln!("error: {record}: not delivered, the collector had stopped");
+            }
             ExitCode::FAILURE
         }
     }

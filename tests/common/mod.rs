@@ -398,9 +398,20 @@ pub fn rustc(source: &str, flags: &[&str]) -> (Run, Compiled) {
 /// after saying why when there is no `python3` on this machine. The run
 /// shows the last line of stderr; [`Run::stderr_full`] has all of it.
 pub fn python(script: &str) -> Option<Run> {
+    python_with_args(script, &[])
+}
+
+/// Like [`python`], with arguments after the script's name.
+pub fn python_with_args(script: &str, args: &[&str]) -> Option<Run> {
+    let mut shown = format!("python3 {script}");
+    for arg in args {
+        shown.push(' ');
+        shown.push_str(&shell_quote(arg));
+    }
     let mut command = Command::new("python3");
     command
         .arg(script)
+        .args(args)
         .current_dir(root())
         .env_remove("PYTHONSTARTUP")
         // multiprocessing's resource tracker may warn at exit, or not.
@@ -408,19 +419,19 @@ pub fn python(script: &str) -> Option<Run> {
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONHASHSEED", "0")
         .stdin(Stdio::null());
-    let output = output_within_limit(&mut command, &format!("python3 {script}"));
+    let output = output_within_limit(&mut command, &shown);
     let output = match output {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             eprintln!("skipping the Python comparison: python3 is not installed");
             return None;
         }
-        Err(error) => panic!("could not run python3 {script}: {error}"),
+        Err(error) => panic!("could not run {shown}: {error}"),
     };
     let stderr = normalize(&String::from_utf8_lossy(&output.stderr));
     let last_line = stderr.lines().rev().find(|l| !l.trim().is_empty());
     Some(Run {
-        command: format!("python3 {script}"),
+        command: shown,
         ending: Ending::of(output.status),
         stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
         stderr: last_line.map(|l| format!("{l}\n")).unwrap_or_default(),
