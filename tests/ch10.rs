@@ -10,16 +10,12 @@ use common::run;
 /// orphan can be seen whenever the test looks, however fast it ran.
 #[cfg(target_os = "linux")]
 fn adopt_orphans() {
-    unsafe extern "C" {
-        fn prctl(option: i32, ...) -> i32;
-    }
-    const PR_SET_CHILD_SUBREAPER: i32 = 36;
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        // SAFETY: this prctl option takes one integer argument and touches
-        // no memory of ours.
-        let done = unsafe { prctl(PR_SET_CHILD_SUBREAPER, 1 as std::ffi::c_ulong) };
-        assert_eq!(done, 0, "prctl(PR_SET_CHILD_SUBREAPER) failed");
+        // Any process id turns the flag on; rustix wraps the prctl safely.
+        let this = rustix::process::getpid();
+        rustix::process::set_child_subreaper(Some(this))
+            .expect("prctl(PR_SET_CHILD_SUBREAPER) failed");
     });
 }
 
