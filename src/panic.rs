@@ -23,6 +23,7 @@ use std::any::Any;
 use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::io::Write;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::sync::{Arc, Once, OnceLock};
@@ -364,7 +365,9 @@ fn install_hook() {
                             let with_backtrace = WANT_BACKTRACE.get();
                             let panic = Panic::from_hook(info, with_backtrace);
                             if ECHO.get() {
-                                eprintln!("{panic}");
+                                // Not `eprintln!`: a panic in the hook,
+                                // when stderr is broken, would abort.
+                                let _ = writeln!(std::io::stderr(), "{panic}");
                             }
                             *slot = Some(panic);
                             true

@@ -39,8 +39,10 @@
 //! Tasks and results travel on a private channel: one end of a Unix
 //! socket pair, handed to the worker as its stdin, which [`serve`] takes
 //! over at once, putting `/dev/null` in its place. Nothing else holds it:
-//! the worker's copy is closed on `exec`, so a process a task starts does
-//! not inherit it. A task may read stdin (it reads nothing), print any
+//! the worker's copy is closed on `exec`, so a program a task starts does
+//! not inherit it (a bare `fork` without `exec` does: its child then holds
+//! the channel, and a death shows at the timeout instead of at once). A
+//! task may read stdin (it reads nothing), print any
 //! bytes on stdout (which goes to `/dev/null`) or stderr (which the pool
 //! reads for death reports), and start processes that write there for
 //! ever: none of it reaches a result.
@@ -133,18 +135,15 @@ use crate::report::ErrorReport;
 use crate::worker;
 pub use config::Config;
 pub use serve::{NO_CHANNEL_EXIT, serve};
+use wire::{CHUNK_BYTES, Frame, Refused, kind};
 pub use wire::{FRAME_BYTES, Hello, MAX_ITEM_BYTES};
-use wire::{Frame, Refused, kind};
 
 /// How long ending a worker waits for its stderr to close after it exits.
 const PIPES_GRACE: Duration = Duration::from_millis(200);
 
-/// How many lines of stderr are shown in a [`Death`].
-const STDERR_LINES: usize = 5;
-
-/// The payload at which the pool stops filling a chunk: a chunk of big
-/// inputs goes out in pieces, as results come home in pieces.
-const CHUNK_BYTES: usize = 1 << 20;
+/// How many lines of stderr are shown in a [`Death`]: enough for a panic
+/// while panicking (three lines of std's after the first panic's own).
+const STDERR_LINES: usize = 10;
 
 /// What the pool settles for each task.
 type Settled<T> = Result<T, Failure<Box<ErrorReport>>>;
@@ -197,11 +196,14 @@ impl Worker {
         // always exiting, but one that closed it and carried on would keep
         // `wait` waiting for ever. A kill does not change the status of a
         // process that has exited and is not yet reaped, and until it is
-        // reaped its process group's id cannot be taken by another. The
-        // channel closes after the kill, so that the worker's own exit at
-        // the end of the channel cannot take the kill's place in the report.
+        // reaped its process group's id cannot be taken by another. The pool
+        // stops writing to the channel only after the kill, so that the
+        // worker's own exit at the end of the channel cannot take the
+        // kill's place in the report.
         let group = rustix::process::Pid::from_child(&self.child);
         let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        // And the worker itself, should it have left its group.
+        let _ = self.child.kill();
         drop(self.chunks.take());
         let exit = self.child.wait().map(Exit::of).unwrap_or(Exit::Code(-1));
         // The threads end when the channel and stderr close, which a
@@ -257,7 +259,15 @@ pub struct ProcessPool {
     /// How the reader threads decode frames for the current run: they
     /// decode while the pool settles, and the pool's thread has enough to do.
     decode: Arc<RwLock<Decode>>,
+    /// Whether a worker of this pool has said hello with the right types.
+    served: bool,
+    /// How many new workers in a row ended before they said hello.
+    failed_starts: u32,
 }
+
+/// How many new workers in a row may fail to start in a pool whose workers
+/// have served before, before a run gives up on them.
+const FAILED_STARTS: u32 = 3;
 
 /// What a run needs its workers to serve.
 struct Wanted {
@@ -303,6 +313,8 @@ impl ProcessPool {
             events,
             received,
             decode: Arc::new(RwLock::new(decode::<()>)),
+            served: false,
+            failed_starts: 0,
         })
     }
 
@@ -351,6 +363,7 @@ impl ProcessPool {
         for id in abandoned {
             self.workers.remove(&id).expect("listed above").end();
         }
+        self.settle_between_runs();
         *self
             .decode
             .write()
@@ -375,6 +388,12 @@ impl ProcessPool {
         }
 
         while !ledger.is_complete() {
+            // Every event that has arrived is handled before any chunk
+            // goes out: a worker whose death is known gets no new task.
+            if let Ok((id, event)) = self.received.try_recv() {
+                self.handle(id, event, &wanted, &mut ledger, &mut queue);
+                continue;
+            }
             let unsent = self.dispatch(&mut queue, |task| ledger.input(task));
             ledger.settle_unsent(unsent);
             if ledger.is_complete() {
@@ -382,6 +401,10 @@ impl ProcessPool {
                 break;
             }
             let event = match self.next_deadline() {
+                Some(deadline) if deadline <= Instant::now() => {
+                    self.end_stuck(&mut ledger, &mut queue);
+                    continue;
+                }
                 Some(deadline) => self
                     .received
                     .recv_timeout(deadline.saturating_duration_since(Instant::now())),
@@ -391,69 +414,181 @@ impl ProcessPool {
                     .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
             };
             match event {
-                Ok((id, Event::Hello(hello))) => {
-                    let Some(worker) = self.workers.get_mut(&id) else {
-                        continue; // from a worker already ended
-                    };
-                    worker.last_progress = Instant::now();
-                    let refusal = wanted.refusal(&hello);
-                    worker.hello = Some(hello);
-                    if let Some(refusal) = refusal {
-                        // Every worker of this role would say the same.
-                        self.workers.remove(&id).expect("found above").end();
-                        let unsent = queue.drain().map(|task| (task, refusal.clone()));
-                        ledger.settle_unsent(unsent.collect());
-                    }
-                }
-                Ok((id, Event::Frame(frame))) => {
-                    let Some(worker) = self.workers.get_mut(&id) else {
-                        continue;
-                    };
-                    worker.last_progress = Instant::now();
-                    worker.frames += 1;
-                    let results = match frame.downcast::<Vec<Settled<T>>>() {
-                        Ok(results) => *results,
-                        // Decoded for another run's type. Workers of an
-                        // abandoned run are ended before the next starts,
-                        // so this cannot happen; if it did, the tasks
-                        // would get the broken channel's failure.
-                        Err(_) => {
-                            let worker = self.workers.remove(&id).expect("found above");
-                            broken(worker, "a frame decoded for another run", &mut ledger);
-                            continue;
-                        }
-                    };
-                    // Results come in the order the worker was sent the
-                    // tasks, which it holds as runs of consecutive tasks.
-                    let mut results = results;
-                    while !results.is_empty() {
-                        let Some(run) = worker.in_flight.take_run(results.len()) else {
-                            let worker = self.workers.remove(&id).expect("found above");
-                            broken(worker, "more results than tasks", &mut ledger);
-                            break;
-                        };
-                        let rest = results.split_off((run.end - run.start) as usize);
-                        ledger.settle_run(run.start, results);
-                        results = rest;
-                    }
-                }
-                Ok((id, Event::Broken(why))) => {
-                    if let Some(worker) = self.workers.remove(&id) {
-                        broken(worker, &why, &mut ledger);
-                    }
-                }
-                Ok((id, Event::Closed)) => {
-                    if let Some(worker) = self.workers.remove(&id) {
-                        bury(worker, &mut ledger, &mut queue);
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => self.end_stuck(&mut ledger, &mut queue),
+                Ok((id, event)) => self.handle(id, event, &wanted, &mut ledger, &mut queue),
+                // The loop looks at what arrived meanwhile before it calls
+                // anyone stuck.
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     unreachable!("the pool holds a sender of its own channel")
                 }
             }
         }
         ledger.into_outcomes()
+    }
+
+    /// Settles what one event from worker `id` says.
+    fn handle<I, T: Send + 'static, P: FnMut(usize, &Settled<T>)>(
+        &mut self,
+        id: u64,
+        event: Event,
+        wanted: &Wanted,
+        ledger: &mut Ledger<I, T, P>,
+        queue: &mut Queue,
+    ) {
+        let Some(worker) = self.workers.get_mut(&id) else {
+            // From a worker already ended: what it sent belongs to nobody.
+            discard(event);
+            return;
+        };
+        match event {
+            Event::Hello(hello) => {
+                worker.last_progress = Instant::now();
+                let refusal = wanted.refusal(&hello);
+                worker.hello = Some(hello);
+                match refusal {
+                    None => {
+                        self.failed_starts = 0;
+                        self.served = true;
+                    }
+                    Some(refusal) => {
+                        // Every worker of this role would say the same.
+                        self.workers.remove(&id).expect("found above").end();
+                        let unsent = queue.drain().map(|task| (task, refusal.clone()));
+                        ledger.settle_unsent(unsent.collect());
+                    }
+                }
+            }
+            Event::Frame(frame) => {
+                worker.last_progress = Instant::now();
+                worker.frames += 1;
+                let mut results = match frame.downcast::<Vec<Settled<T>>>() {
+                    Ok(results) => *results,
+                    // Decoded for another run's type. Workers of an
+                    // abandoned run are ended before the next starts, so
+                    // this cannot happen; if it did, the tasks would get
+                    // the broken channel's failure.
+                    Err(other) => {
+                        discard(Event::Frame(other));
+                        let worker = self.workers.remove(&id).expect("found above");
+                        self.broken(worker, "a frame decoded for another run", ledger, queue);
+                        return;
+                    }
+                };
+                // Results come in the order the worker was sent the tasks,
+                // which it holds as runs of consecutive tasks.
+                while !results.is_empty() {
+                    let Some(run) = worker.in_flight.take_run(results.len()) else {
+                        discard(Event::Frame(Box::new(results)));
+                        let worker = self.workers.remove(&id).expect("found above");
+                        self.broken(worker, "more results than tasks", ledger, queue);
+                        return;
+                    };
+                    let rest = results.split_off((run.end - run.start) as usize);
+                    ledger.settle_run(run.start, results);
+                    results = rest;
+                }
+            }
+            Event::Broken(why) => {
+                let worker = self.workers.remove(&id).expect("found above");
+                self.broken(worker, &why, ledger, queue);
+            }
+            Event::Closed => {
+                let worker = self.workers.remove(&id).expect("found above");
+                self.bury(worker, ledger, queue);
+            }
+        }
+    }
+
+    /// Ends a worker that died, or closed its channel, and fails or
+    /// requeues the tasks it owed.
+    fn bury<I, T, P: FnMut(usize, &Settled<T>)>(
+        &mut self,
+        worker: Worker,
+        ledger: &mut Ledger<I, T, P>,
+        queue: &mut Queue,
+    ) {
+        let unfinished = worker.in_flight.tasks();
+        let exact = worker.exact;
+        let said_hello = worker.hello.is_some();
+        let death = worker.end();
+        if !said_hello {
+            let mut why = format!("a new worker {} before it said hello", death.exit);
+            if let Some(last) = death.stderr_tail.lines().last() {
+                why.push_str(&format!("; its stderr: {last}"));
+            }
+            self.not_started(why, ledger, queue);
+            return;
+        }
+        blame(unfinished, exact, queue, |task| {
+            let death = Box::new(death.clone());
+            ledger.settle(task, Err(Failure::Died(death)));
+        });
+    }
+
+    /// Ends a worker whose channel broke, and fails every task it owed:
+    /// which of them the broken frame was for cannot be known.
+    fn broken<I, T, P: FnMut(usize, &Settled<T>)>(
+        &mut self,
+        worker: Worker,
+        why: &str,
+        ledger: &mut Ledger<I, T, P>,
+        queue: &mut Queue,
+    ) {
+        let unfinished = worker.in_flight.tasks();
+        let said_hello = worker.hello.is_some();
+        let death = worker.end();
+        let why = format!("{why}; the worker was ended ({})", death.exit);
+        if !said_hello {
+            self.not_started(why, ledger, queue);
+            return;
+        }
+        let report = ErrorReport::undelivered("protocol", "the worker's channel", why, None);
+        ledger.settle_unsent(
+            unfinished
+                .into_iter()
+                .map(|t| (t, report.clone()))
+                .collect(),
+        );
+    }
+
+    /// A new worker ended, or broke its channel, or said nothing for the
+    /// timeout, before it said hello. In a pool whose workers have served
+    /// before, that may be one bad start (a worker killed from outside, a
+    /// slow machine): it is replaced, up to [`FAILED_STARTS`] times in a
+    /// row. Otherwise no worker of this role can serve, and the run's
+    /// waiting tasks all fail with `why`, at once.
+    fn not_started<I, T, P: FnMut(usize, &Settled<T>)>(
+        &mut self,
+        why: String,
+        ledger: &mut Ledger<I, T, P>,
+        queue: &mut Queue,
+    ) {
+        self.failed_starts += 1;
+        if self.served && self.failed_starts < FAILED_STARTS {
+            return;
+        }
+        let report = ErrorReport::undelivered("handshake", "this run", why, None);
+        ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
+    }
+
+    /// Handles what arrived from workers between runs: a worker that died
+    /// idle is ended now, before a task of the new run is sent to it.
+    fn settle_between_runs(&mut self) {
+        while let Ok((id, event)) = self.received.try_recv() {
+            match event {
+                Event::Hello(hello) => {
+                    if let Some(worker) = self.workers.get_mut(&id) {
+                        worker.hello = Some(hello);
+                    }
+                }
+                Event::Closed | Event::Broken(_) => {
+                    if let Some(worker) = self.workers.remove(&id) {
+                        worker.end();
+                    }
+                }
+                stale @ Event::Frame(_) => discard(stale),
+            }
+        }
     }
 
     /// When the first worker that owes something (tasks, or its hello) runs
@@ -491,24 +626,20 @@ impl ProcessPool {
             .map(|(&id, _)| id)
             .collect();
         for id in stuck {
-            let mut worker = self.workers.remove(&id).expect("listed above");
-            if let Ok(Some(_)) = worker.child.try_wait() {
-                // Dead, though its channel has not shown it yet.
-                bury(worker, ledger, queue);
+            let worker = self.workers.remove(&id).expect("listed above");
+            if worker.has_exited() {
+                // Dead, though its channel has not shown it: a process it
+                // forked without `exec` holds the channel.
+                self.bury(worker, ledger, queue);
                 continue;
             }
             if worker.hello.is_none() {
                 let death = worker.end();
-                let report = ErrorReport::undelivered(
-                    "handshake",
-                    "this run",
-                    format!(
-                        "a new worker said nothing for {timeout:?}, and {}",
-                        death.exit
-                    ),
-                    None,
+                let why = format!(
+                    "a new worker said nothing for {timeout:?}, and {}",
+                    death.exit
                 );
-                ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
+                self.not_started(why, ledger, queue);
                 continue;
             }
             let unfinished = worker.in_flight.tasks();
@@ -567,6 +698,12 @@ impl ProcessPool {
                     continue;
                 }
                 let idle = worker.in_flight.is_empty();
+                if idle && worker.has_exited() {
+                    // Dead while idle, its end not yet read from the
+                    // channel: a task sent now would be blamed for a death
+                    // it did not cause.
+                    continue;
+                }
                 if !(idle || (!worker.exact && worker.in_flight.len() <= chunk_size)) {
                     continue;
                 }
@@ -591,7 +728,7 @@ impl ProcessPool {
                 ) {
                     Ok(()) => true,
                     Err(Refused(report)) => {
-                        unsent.push((task, report));
+                        unsent.push((task, *report));
                         false
                     }
                 };
@@ -658,6 +795,8 @@ impl ProcessPool {
 
     fn spawn(&mut self) -> io::Result<()> {
         let (ours, theirs) = UnixStream::pair()?;
+        // Everything that can fail without a process to clean up, first.
+        let mut to_worker = ours.try_clone()?;
         let mut command = match &self.config.program {
             Some(program) => std::process::Command::new(program),
             None => worker::command(&self.config.role)?,
@@ -679,32 +818,44 @@ impl ProcessPool {
         self.next_worker += 1;
         let (done, threads_done) = mpsc::channel();
         let mark = stderr::new_mark();
-
-        let mut to_worker = ours.try_clone()?;
         let setup = Frame::single(
             kind::SETUP,
             &wire::Setup {
                 stderr_mark: mark.clone(),
-                flush_us: self.config.flush_interval.as_micros().min(u64::MAX.into()) as u64,
+                flush_us: self
+                    .config
+                    .flush_for_workers()
+                    .as_micros()
+                    .min(u64::MAX.into()) as u64,
             },
         );
         let (chunks, to_write) = mpsc::channel::<Vec<u8>>();
-        let writer = pipe_thread(&done, move || {
-            for frame in std::iter::once(setup).chain(to_write) {
-                if to_worker.write_all(&frame).is_err() {
-                    return; // the worker is gone
-                }
-            }
-        });
-
         let events = self.events.clone();
         let decode = Arc::clone(&self.decode);
-        let reader = pipe_thread(&done, move || read_channel(id, ours, &events, &decode));
-
         let stderr_pipe = child.stderr.take().expect("piped stderr");
         let stretches = Arc::new(Mutex::new(stderr::Stretches::default()));
         let kept = Arc::clone(&stretches);
-        let errors = pipe_thread(&done, move || stderr::split(stderr_pipe, &mark, &kept));
+        let threads = [
+            pipe_thread(&done, move || {
+                for frame in std::iter::once(setup).chain(to_write) {
+                    if to_worker.write_all(&frame).is_err() {
+                        return; // the worker is gone
+                    }
+                }
+            }),
+            pipe_thread(&done, move || read_channel(id, ours, &events, &decode)),
+            pipe_thread(&done, move || stderr::split(stderr_pipe, &mark, &kept)),
+        ];
+        if let Some(Err(error)) = threads.iter().find(|thread| thread.is_err()) {
+            // No thread, no worker: the ones that started end with it.
+            let error = io::Error::new(error.kind(), error.to_string());
+            let group = rustix::process::Pid::from_child(&child);
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(error);
+        }
+        let threads = threads.into_iter().filter_map(Result::ok).collect();
 
         self.workers.insert(
             id,
@@ -718,7 +869,7 @@ impl ProcessPool {
                 frames: 0,
                 stderr: stretches,
                 notes: Vec::new(),
-                threads: vec![writer, reader, errors],
+                threads,
                 threads_done,
             },
         );
@@ -727,6 +878,15 @@ impl ProcessPool {
 }
 
 impl Worker {
+    /// Whether the worker process has exited, found without reaping it: a
+    /// process that is not reaped keeps its group's id from being taken.
+    fn has_exited(&self) -> bool {
+        use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+        let options = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG;
+        let worker = WaitId::Pid(Pid::from_child(&self.child));
+        matches!(waitid(worker, options), Ok(Some(_)))
+    }
+
     /// Whether the pool waits on it: for results, or for its hello.
     fn owes(&self) -> bool {
         self.hello.is_none() || !self.in_flight.is_empty()
@@ -736,6 +896,23 @@ impl Worker {
 /// Reads a worker's side of the channel: its hello, then frames of
 /// results, each decoded here, until the channel closes or breaks.
 fn read_channel(
+    id: u64,
+    channel: UnixStream,
+    events: &mpsc::Sender<(u64, Event)>,
+    decode: &RwLock<Decode>,
+) {
+    // A panic here, outside the catch around each result (a result's
+    // `Drop`, say), must still tell the pool, or the worker's tasks would
+    // wait for ever.
+    let read = crate::panic::catch(|| read_frames(id, channel, events, decode));
+    if let Err(panic) = read {
+        let why = format!("the pool's reader thread {panic}");
+        let _ = events.send((id, Event::Broken(why)));
+    }
+}
+
+/// [`read_channel`]'s work.
+fn read_frames(
     id: u64,
     channel: UnixStream,
     events: &mpsc::Sender<(u64, Event)>,
@@ -783,14 +960,25 @@ fn read_channel(
     let _ = events.send((id, event));
 }
 
+/// Drops what a worker sent that nobody will use. Results are the caller's
+/// type, whose `Drop` may panic: that must not take the run down.
+fn discard(event: Event) {
+    let _ = crate::panic::catch(move || drop(event));
+}
+
 /// Starts a thread that works one of a worker's pipes, and holds a clone of
 /// `done` until it finishes.
-fn pipe_thread(done: &mpsc::Sender<()>, work: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+fn pipe_thread(
+    done: &mpsc::Sender<()>,
+    work: impl FnOnce() + Send + 'static,
+) -> io::Result<JoinHandle<()>> {
     let done = done.clone();
-    thread::spawn(move || {
-        work();
-        drop(done);
-    })
+    thread::Builder::new()
+        .name("pool".to_owned())
+        .spawn(move || {
+            work();
+            drop(done);
+        })
 }
 
 /// Decodes a frame of results in a reader thread, into a
@@ -807,7 +995,7 @@ fn decode<T: DeserializeOwned + Send + 'static>(
         results.push(match result? {
             Ok(value) => Ok(value),
             Err(Ok(report)) => Err(failure_of(report)),
-            Err(Err(undelivered)) => Err(Failure::Undelivered(Box::new(undelivered))),
+            Err(Err(undelivered)) => Err(Failure::Undelivered(undelivered)),
         });
     }
     items.finish()?;
@@ -1011,57 +1199,6 @@ impl InFlight {
     fn tasks(&self) -> Vec<u64> {
         self.runs.iter().cloned().flatten().collect()
     }
-}
-
-/// Ends a worker that died, or closed its channel, and fails or requeues
-/// the tasks it owed. A worker that ended before it said hello cannot
-/// serve this run, and neither could its replacements: the run's waiting
-/// tasks all fail with its death.
-fn bury<I, T, P: FnMut(usize, &Settled<T>)>(
-    worker: Worker,
-    ledger: &mut Ledger<I, T, P>,
-    queue: &mut Queue,
-) {
-    let unfinished = worker.in_flight.tasks();
-    let exact = worker.exact;
-    let said_hello = worker.hello.is_some();
-    let death = worker.end();
-    if !said_hello {
-        let mut why = format!("a new worker {} before it said hello", death.exit);
-        if let Some(last) = death.stderr_tail.lines().last() {
-            why.push_str(&format!("; its stderr: {last}"));
-        }
-        let report = ErrorReport::undelivered("handshake", "this run", why, None);
-        ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
-        return;
-    }
-    blame(unfinished, exact, queue, |task| {
-        let death = Box::new(death.clone());
-        ledger.settle(task, Err(Failure::Died(death)));
-    });
-}
-
-/// Ends a worker whose channel broke, and fails every task it owed: which
-/// of them the broken frame was for cannot be known.
-fn broken<I, T, P: FnMut(usize, &Settled<T>)>(
-    worker: Worker,
-    why: &str,
-    ledger: &mut Ledger<I, T, P>,
-) {
-    let unfinished = worker.in_flight.tasks();
-    let death = worker.end();
-    let report = ErrorReport::undelivered(
-        "protocol",
-        "the worker's channel",
-        format!("{why}; the worker was ended ({})", death.exit),
-        None,
-    );
-    ledger.settle_unsent(
-        unfinished
-            .into_iter()
-            .map(|t| (t, report.clone()))
-            .collect(),
-    );
 }
 
 /// After a worker ended with `unfinished` tasks, in the order it runs them:

@@ -306,10 +306,16 @@ fn a_death_report_shows_its_own_tasks_stderr_and_a_first_panic() {
     let Err(Failure::Died(twice)) = &outcomes[3].result else {
         panic!("{:?}", outcomes[3].result);
     };
-    let line = line_of(TASKS, "panic!(\"task {input:?} panicked first\")");
+    let line = line_of(
+        TASKS,
+        "panic!(\"task {input:?} panicked first\\nover three\\nlines\")",
+    );
+    // The first panic, all three lines of it, before what std prints as
+    // the second one aborts the process.
     assert!(
         twice.stderr_tail.starts_with(&format!(
-            "panicked in thread 'main' at {TASKS}:{line}:13: task \"panic-twice\" panicked first\n"
+            "panicked in thread 'main' at {TASKS}:{line}:13: task \"panic-twice\" panicked first\n\
+             over three\nlines\n"
         )),
         "{}",
         twice.stderr_tail
@@ -320,6 +326,112 @@ fn a_death_report_shows_its_own_tasks_stderr_and_a_first_panic() {
         twice.stderr_tail
     );
     assert_eq!(twice.exit, Exit::Signal(6));
+}
+
+#[test]
+fn a_task_that_breaks_stderr_breaks_nothing_else() {
+    // After this task, every write on the worker's stderr fails: the
+    // pool's marks, and the hook's copy of the next task's panic.
+    let inputs: Vec<String> = ["stderr-full", "panic", "square 3"]
+        .map(String::from)
+        .to_vec();
+    let outcomes = within("a run with stderr full", move || {
+        pool_of(1, 3, Duration::from_secs(20)).run::<String, String>(inputs)
+    });
+    assert_eq!(
+        outcomes[0].value().map(String::as_str),
+        Some("stderr is full")
+    );
+    assert!(
+        outcomes[1].failure().and_then(Failure::panic).is_some(),
+        "{:?}",
+        outcomes[1].result
+    );
+    assert_eq!(outcomes[2].value().map(String::as_str), Some("9"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_worker_that_leaves_its_group_is_still_ended() {
+    // The task moves the worker out of the group the pool kills; the
+    // pool kills the worker itself too, or it would wait for ever.
+    let timeout = Duration::from_millis(300);
+    let outcomes = within("a run whose worker leaves its group", move || {
+        pool_of(1, 1, timeout).run::<String, String>(vec!["leave-group".into(), "square 2".into()])
+    });
+    assert!(
+        outcomes[0].failure().is_some_and(Failure::is_timeout),
+        "{:?}",
+        outcomes[0].result
+    );
+    assert_eq!(outcomes[1].value().map(String::as_str), Some("4"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_worker_that_died_idle_is_not_blamed_for_the_next_task() {
+    let mut pool = pool_of(1, 1, Duration::from_secs(20));
+    let first = pool.run::<String, String>(vec!["square 2".into()]);
+    assert_eq!(first[0].value().map(String::as_str), Some("4"));
+    let idle = pool.worker_pids();
+    common::kill(&idle);
+    assert!(common::ends_soon(idle[0]));
+    // Its end may not have been read from its channel yet; the next run's
+    // task must go to a new worker all the same.
+    let (next, started) = within("a run after an idle death", move || {
+        (
+            pool.run::<String, String>(vec!["square 3".into()]),
+            pool.workers_started(),
+        )
+    });
+    assert_eq!(
+        next[0].value().map(String::as_str),
+        Some("9"),
+        "{:?}",
+        next[0].result
+    );
+    assert_eq!(started, 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_worker_program_that_breaks_the_protocol_fails_the_run_at_once() {
+    // Not a pool worker at all: it writes garbage on the channel.
+    let script = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("not-a-worker-{}.sh", std::process::id()));
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf 'garbage garbage garbage' >&0\nsleep 5\n",
+    )
+    .unwrap();
+    let made = std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let config = Config::new("task")
+        .program(&script)
+        .workers(2)
+        .timeout(Duration::from_secs(20));
+    let (outcomes, started) = within("a run on a program that is not a worker", move || {
+        let mut pool = ProcessPool::new(config).unwrap();
+        (
+            pool.run::<String, String>(vec!["square 2".into(); 10]),
+            pool.workers_started(),
+        )
+    });
+    std::fs::remove_file(&script).unwrap();
+    for outcome in &outcomes {
+        let report = outcome.failure().and_then(Failure::undelivered);
+        assert_eq!(
+            report.map(|r| r.kind.as_str()),
+            Some("handshake"),
+            "{:?}",
+            outcome.result
+        );
+    }
+    // Not one new worker after another, for ever.
+    assert!(started <= 2, "{started} workers started");
 }
 
 #[test]

@@ -34,10 +34,13 @@ impl Latch {
 
 #[test]
 fn a_thread_abandoned_at_a_timeout_takes_no_new_input() {
-    // Inputs 0 and 1 block both threads until they time out; input 2, on a
-    // new thread, lets them go. Every later input waits until both have
-    // finished, so that an abandoned thread that takes inputs again finds
-    // many left, and runs beside the live threads.
+    // Inputs 0 and 1 block both threads until they time out. A new thread
+    // starts only when a stuck one is abandoned, so once inputs 2 and 3
+    // have both started, both stuck threads are; input 2 then lets them
+    // go. Every later input waits until both have finished, so that an
+    // abandoned thread that takes inputs again finds many left, and runs
+    // beside the live threads.
+    let replacements = Arc::new(Latch::default());
     let opened = Arc::new(Latch::default());
     let stuck_done = Arc::new(Latch::default());
     let ran_on: Arc<Mutex<Vec<(usize, ThreadId)>>> = Arc::default();
@@ -45,6 +48,7 @@ fn a_thread_abandoned_at_a_timeout_takes_no_new_input() {
     let most_at_once = Arc::new(AtomicUsize::new(0));
     let task = {
         let (opened, stuck_done) = (Arc::clone(&opened), Arc::clone(&stuck_done));
+        let replacements = Arc::clone(&replacements);
         let (ran_on, running, most) = (
             Arc::clone(&ran_on),
             Arc::clone(&running),
@@ -62,7 +66,11 @@ fn a_thread_abandoned_at_a_timeout_takes_no_new_input() {
             }
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             most.fetch_max(now, Ordering::SeqCst);
+            if input <= 3 {
+                replacements.add();
+            }
             if input == 2 {
+                replacements.wait_for(2);
                 opened.add();
             }
             stuck_done.wait_for(2);

@@ -48,7 +48,24 @@ fn run_task(input: String) -> Result<String, NotANumber> {
                 }
             }
             let _guard = PanicsWhileUnwinding;
-            panic!("task {input:?} panicked first")
+            panic!("task {input:?} panicked first\nover three\nlines")
+        }
+        ("leave-group", _) => {
+            // Joins the pool's own process group, out of reach of the
+            // pool's kill of its worker's group; then it never ends.
+            use rustix::process::{getpgid, getppid, setpgid};
+            if let Ok(pool_group) = getpgid(getppid()) {
+                let _ = setpgid(None, Some(pool_group));
+            }
+            loop {
+                std::thread::park();
+            }
+        }
+        ("stderr-full", _) => {
+            // Every later write on stderr fails: the worker must cope.
+            let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+            let moved = full.and_then(|full| Ok(rustix::stdio::dup2_stderr(&full)?));
+            moved.map(|()| "stderr is full".to_owned()).map_err(|e| NotANumber(e.to_string()))
         }
         ("stdin", _) => {
             // Whatever stdin is, it is not the pool's channel.

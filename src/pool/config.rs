@@ -34,7 +34,7 @@ pub struct Config {
     pub(super) workers: usize,
     pub(super) chunk_size: Option<usize>,
     pub(super) timeout: Option<Duration>,
-    pub(super) flush_interval: Duration,
+    pub(super) flush_interval: Option<Duration>,
     pub(super) env: Vec<(OsString, OsString)>,
 }
 
@@ -51,7 +51,7 @@ impl Config {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             chunk_size: None,
             timeout: Some(Duration::from_secs(60)),
-            flush_interval: FLUSH_INTERVAL,
+            flush_interval: None,
             env: Vec::new(),
         }
     }
@@ -77,26 +77,24 @@ impl Config {
     /// bigger chunks cost fewer round trips, which tiny tasks need.
     pub fn chunk_size_for(&self, tasks: usize) -> usize {
         self.chunk_size
-            .unwrap_or_else(|| tasks.div_ceil(4 * self.workers.max(1)))
+            .unwrap_or_else(|| tasks.div_ceil(self.workers.max(1).saturating_mul(4)))
             .max(1)
     }
 
     /// Sets how long a worker may show no progress (no result, no sign of
-    /// life) before it is killed and its task counted as timed out; the
-    /// flush interval becomes a quarter of it, at most 20 ms. Any
+    /// life) before it is killed and its task counted as timed out. Any
     /// `Duration` works, `Duration::MAX` included; a zero one is refused by
     /// [`ProcessPool::new`](super::ProcessPool::new).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
-        self.flush_interval = (timeout / 4).min(FLUSH_INTERVAL);
         self
     }
 
-    /// No timeout: a task may run as long as it likes. A hung task then
-    /// hangs its run, so choose this only for tasks that are known to end.
+    /// No timeout: a task may run as long as it likes, and a new worker
+    /// may take as long as it likes to say hello. A hung task then hangs
+    /// its run, so choose this only for tasks that are known to end.
     pub fn no_timeout(mut self) -> Self {
         self.timeout = None;
-        self.flush_interval = FLUSH_INTERVAL;
         self
     }
 
@@ -105,11 +103,25 @@ impl Config {
         self.timeout
     }
 
-    /// Sets how often a busy worker sends what it has finished (at least
-    /// once a millisecond), so that a slow chunk still shows progress.
+    /// Sets how often a busy worker sends what it has finished: it looks
+    /// after each task, and sends if this long has passed since it last
+    /// did, so that a chunk of slow tasks still shows progress. 20 ms
+    /// unless set; never more than a quarter of the timeout, so that a
+    /// worker that finishes tasks is never taken for a stuck one; never
+    /// less than a millisecond.
     pub fn flush_interval(mut self, interval: Duration) -> Self {
-        self.flush_interval = interval;
+        self.flush_interval = Some(interval);
         self
+    }
+
+    /// The flush interval the workers get.
+    pub(super) fn flush_for_workers(&self) -> Duration {
+        let interval = self.flush_interval.unwrap_or(FLUSH_INTERVAL);
+        match self.timeout {
+            Some(timeout) => interval.min(timeout / 4),
+            None => interval,
+        }
+        .max(Duration::from_millis(1))
     }
 
     /// Sets an environment variable for every worker the pool starts: a

@@ -54,10 +54,7 @@ where
 {
     let (mut channel, setup) = match take_channel() {
         Ok(taken) => taken,
-        Err(error) => {
-            eprintln!("pool worker: stdin is not a pool's channel: {error}");
-            std::process::exit(NO_CHANNEL_EXIT);
-        }
+        Err(error) => broken(format!("stdin is not a pool's channel: {error}")),
     };
     let hello = Hello {
         role: crate::worker::role().unwrap_or_default(),
@@ -141,9 +138,10 @@ fn take_channel() -> io::Result<(UnixStream, Setup)> {
 /// the end of the channel is seen while a task runs. The process ends
 /// there: see [`serve`].
 fn chunks_from(channel: UnixStream) -> mpsc::Receiver<Received> {
-    // One chunk waiting beside the one running is all the read-ahead a
-    // worker needs.
-    let (arrived, chunks) = mpsc::sync_channel(1);
+    // Unbounded: a reader that waited for room would stop reading, and
+    // miss the end of the channel. The pool bounds what it sends: about two
+    // chunks' worth of tasks at a time.
+    let (arrived, chunks) = mpsc::channel();
     thread::spawn(move || {
         let mut reader = BufReader::with_capacity(64 * 1024, channel);
         loop {
@@ -154,6 +152,7 @@ fn chunks_from(channel: UnixStream) -> mpsc::Receiver<Received> {
                     }
                 }
                 Ok(Some(_)) => broken("a frame that is not a chunk"),
+                Err(error) if error.kind() == io::ErrorKind::InvalidData => broken(error),
                 Ok(None) | Err(_) => end_of_pool(),
             }
         }
@@ -174,7 +173,8 @@ fn end_of_pool() -> ! {
 
 /// The channel carries something that is not the protocol.
 fn broken(error: impl std::fmt::Display) -> ! {
-    eprintln!("pool worker: {error}");
+    // Not `eprintln!`, which panics if a task has broken stderr.
+    let _ = writeln!(io::stderr(), "pool worker: {error}");
     std::process::exit(NO_CHANNEL_EXIT);
 }
 

@@ -59,13 +59,13 @@ impl Stretches {
         }
     }
 
-    /// What was written after `marks` marks, or, if that stretch is gone
-    /// or not there yet, the latest one.
+    /// What was written after `marks` marks; nothing if that stretch is
+    /// not there (the marks went elsewhere: a task moved fd 2), rather
+    /// than another task's lines.
     pub(super) fn after(&self, marks: u64) -> &[u8] {
         self.latest
             .iter()
             .find(|(seen, _)| *seen == marks)
-            .or(self.latest.back())
             .map_or(&[], |(_, bytes)| bytes.as_slice())
     }
 }
@@ -157,7 +157,7 @@ mod tests {
             assert_eq!(stretches.after(0), b"first task\n");
             assert_eq!(stretches.after(1), b"second, half a line");
             assert_eq!(stretches.after(2), b"third task\n");
-            assert_eq!(stretches.after(9), b"third task\n");
+            assert_eq!(stretches.after(9), b"");
         }
         assert_ne!(new_mark(), new_mark());
     }

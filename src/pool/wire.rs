@@ -41,10 +41,15 @@ pub const MAX_ITEM_BYTES: usize = 256 << 20;
 /// chunk. A quarter of a Linux pipe's default 64 KiB.
 pub const FRAME_BYTES: usize = 16 * 1024;
 
-/// The largest frame either side accepts: a full batch and one more item
-/// of the largest size. A header that announces more is a broken channel,
-/// found before a byte of it is allocated.
-pub(super) const MAX_FRAME_BYTES: u64 = (FRAME_BYTES + MAX_ITEM_BYTES + ITEM_HEADER) as u64;
+/// The payload at which the pool stops filling a chunk: a chunk of big
+/// inputs goes out in pieces, as results come home in pieces.
+pub(super) const CHUNK_BYTES: usize = 1 << 20;
+
+/// The largest frame either side accepts: a full chunk or batch and one
+/// more item of the largest size. A header that announces more is a broken
+/// channel, found before a byte of it is allocated.
+pub(super) const MAX_FRAME_BYTES: u64 =
+    (CHUNK_BYTES + FRAME_BYTES + MAX_ITEM_BYTES + ITEM_HEADER) as u64;
 
 /// The kinds of frame.
 pub(super) mod kind {
@@ -98,7 +103,7 @@ pub(super) struct Frame {
 }
 
 /// Why an item could not be added to a frame.
-pub(super) struct Refused(pub(super) ErrorReport);
+pub(super) struct Refused(pub(super) Box<ErrorReport>);
 
 impl Frame {
     /// An empty frame of `kind`.
@@ -178,7 +183,7 @@ impl Frame {
             ),
         };
         self.out.output.0.truncate(start);
-        Err(Refused(refused))
+        Err(Refused(Box::new(refused)))
     }
 
     /// Appends a task's failure report.
@@ -301,7 +306,7 @@ pub(super) struct Received {
 }
 
 /// One item of a frame whose bytes do not hold what the reader expects.
-pub(super) type ItemError = ErrorReport;
+pub(super) type ItemError = Box<ErrorReport>;
 
 impl Received {
     /// How many items it holds.
@@ -368,12 +373,12 @@ impl<'a> Items<'a> {
     ) -> Option<io::Result<Result<T, ItemError>>> {
         Some(self.next_item()?.map(|(tag, bytes)| match tag {
             POSTCARD | RAW => value(tag, bytes, "the input", scope),
-            _ => Err(ErrorReport::undelivered(
+            _ => Err(Box::new(ErrorReport::undelivered(
                 "protocol",
                 "the input",
                 "not a value",
                 None,
-            )),
+            ))),
         }))
     }
 
@@ -385,25 +390,26 @@ impl<'a> Items<'a> {
     pub(super) fn next_result<T: DeserializeOwned>(
         &mut self,
         scope: &CaptureScope,
-    ) -> Option<io::Result<Result<T, Result<Box<ErrorReport>, ErrorReport>>>> {
+    ) -> Option<io::Result<Result<T, Result<Box<ErrorReport>, Box<ErrorReport>>>>> {
         Some(self.next_item()?.map(|(tag, bytes)| match tag {
             POSTCARD | RAW => value(tag, bytes, "the result", scope).map_err(Err),
             REPORT | UNDELIVERED => {
                 let report = postcard::from_bytes::<ErrorReport>(bytes).unwrap_or_else(|e| {
                     ErrorReport::undelivered("protocol", "a report", e.to_string(), None)
                 });
+                let report = Box::new(report);
                 Err(if tag == REPORT {
-                    Ok(Box::new(report))
+                    Ok(report)
                 } else {
                     Err(report)
                 })
             }
-            _ => Err(Err(ErrorReport::undelivered(
+            _ => Err(Err(Box::new(ErrorReport::undelivered(
                 "protocol",
                 "the result",
                 "an unknown tag",
                 None,
-            ))),
+            )))),
         }))
     }
 
@@ -448,18 +454,18 @@ fn value<'a, T: Deserialize<'a>>(
     });
     match decoded {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(message)) => Err(ErrorReport::undelivered(
+        Ok(Err(message)) => Err(Box::new(ErrorReport::undelivered(
             "deserialization",
             what,
             message,
             None,
-        )),
-        Err(panic) => Err(ErrorReport::undelivered(
+        ))),
+        Err(panic) => Err(Box::new(ErrorReport::undelivered(
             "deserialization",
             what,
             format!("its Deserialize panicked: {}", panic.message),
             panic.location,
-        )),
+        ))),
     }
 }
 
