@@ -25,6 +25,9 @@ use no_silent_failures::worker;
 /// and then never end, holding the FIFO open for as long as the process
 /// lives.
 fn announce_and_hang(fifo: String) -> Result<(), std::io::Error> {
+    if !fifo.starts_with('/') {
+        return Ok(()); // one of the big inputs queued behind
+    }
     let sleeper = Command::new("sleep").arg("600").spawn()?;
     let mut fifo = OpenOptions::new().write(true).open(fifo)?;
     writeln!(fifo, "{} {}", std::process::id(), sleeper.id())?;
@@ -34,14 +37,21 @@ fn announce_and_hang(fifo: String) -> Result<(), std::io::Error> {
 }
 
 /// The parent: a pool of one worker, with a timeout that the test never
-/// reaches, running one task that hangs. The test kills it mid-run.
+/// reaches, running one task that hangs; with a second argument, also
+/// inputs of over a MiB each behind it, so that the worker is sent more
+/// chunks than it can hold. The test kills it mid-run.
 fn parent() {
     let fifo = std::env::args().nth(1).expect("the FIFO's path");
+    let mut inputs = vec![fifo];
+    if std::env::args().nth(2).is_some() {
+        inputs.extend((0..12).map(|_| "x".repeat(1_100_000)));
+    }
     let config = Config::new("hang")
         .workers(1)
+        .chunk_size(16)
         .timeout(Duration::from_secs(600));
     let mut pool = ProcessPool::new(config).expect("this program's path");
-    let outcomes = pool.run::<String, ()>(vec![fifo]);
+    let outcomes = pool.run::<String, ()>(inputs);
     eprintln!("the hanging task ended: {outcomes:?}");
 }
 
@@ -49,11 +59,15 @@ fn parent() {
 const LIMIT: Duration = Duration::from_secs(20);
 
 fn a_worker_ends_when_its_parent_is_killed_mid_task() {
-    killed_parent_leaves_nothing_running(false);
+    killed_parent_leaves_nothing_running(false, false);
 }
 
 fn a_stopped_worker_ends_when_its_parent_is_killed() {
-    killed_parent_leaves_nothing_running(true);
+    killed_parent_leaves_nothing_running(true, false);
+}
+
+fn a_worker_with_chunks_queued_ends_when_its_parent_is_killed() {
+    killed_parent_leaves_nothing_running(false, true);
 }
 
 /// Whether `pid` ends within [`LIMIT`].
@@ -68,9 +82,9 @@ fn ends_within_limit(pid: u32) -> bool {
     true
 }
 
-fn killed_parent_leaves_nothing_running(stop_the_worker: bool) {
+fn killed_parent_leaves_nothing_running(stop_the_worker: bool, chunks_queued: bool) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "pool-orphans-{}-{stop_the_worker}",
+        "pool-orphans-{}-{stop_the_worker}-{chunks_queued}",
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
@@ -84,6 +98,7 @@ fn killed_parent_leaves_nothing_running(stop_the_worker: bool) {
     let mut parent = worker::command("parent")
         .unwrap()
         .arg(&fifo)
+        .args(chunks_queued.then_some("big inputs queued"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -151,6 +166,10 @@ fn main() -> std::process::ExitCode {
         (
             "a_stopped_worker_ends_when_its_parent_is_killed",
             a_stopped_worker_ends_when_its_parent_is_killed,
+        ),
+        (
+            "a_worker_with_chunks_queued_ends_when_its_parent_is_killed",
+            a_worker_with_chunks_queued_ends_when_its_parent_is_killed,
         ),
     ])
 }
