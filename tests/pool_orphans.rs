@@ -70,6 +70,20 @@ fn a_worker_with_chunks_queued_ends_when_its_parent_is_killed() {
     killed_parent_leaves_nothing_running(false, true);
 }
 
+/// Whether every thread of `pid` is stopped (state `T` in /proc).
+fn all_stopped(pid: u32) -> bool {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    threads.filter_map(Result::ok).all(|thread| {
+        std::fs::read_to_string(thread.path().join("stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                == Some("T")
+        })
+    })
+}
+
 /// Whether `pid` ends within [`LIMIT`].
 fn ends_within_limit(pid: u32) -> bool {
     let deadline = std::time::Instant::now() + LIMIT;
@@ -126,6 +140,13 @@ fn killed_parent_leaves_nothing_running(stop_the_worker: bool, chunks_queued: bo
             .args(["-STOP", &worker_pid.to_string()])
             .status();
         assert!(stopped.is_ok_and(|s| s.success()), "kill -STOP failed");
+        // The kernel ends a stopped group that loses its parent, if it is
+        // stopped by then: a `SIGSTOP` takes a moment to land on every
+        // thread of the worker, and only then is the worker stopped.
+        let deadline = std::time::Instant::now() + LIMIT;
+        while !all_stopped(*worker_pid) && std::time::Instant::now() < deadline {
+            thread::yield_now();
+        }
     }
     parent.kill().unwrap();
     parent.wait().unwrap();
