@@ -991,12 +991,30 @@ fn decode<T: DeserializeOwned + Send + 'static>(
 ) -> io::Result<Box<dyn Any + Send>> {
     let mut items = frame.items();
     let mut results: Vec<Settled<T>> = Vec::with_capacity(frame.count());
-    while let Some(result) = items.next_result::<T>(scope) {
-        results.push(match result? {
-            Ok(value) => Ok(value),
-            Err(Ok(report)) => Err(failure_of(report)),
-            Err(Err(undelivered)) => Err(Failure::Undelivered(undelivered)),
+    // One catch for the frame, not one per result, which would cost more
+    // than a tiny task: a `Deserialize` that panics fails its own result,
+    // and the rest are read in a catch of their own.
+    loop {
+        let read = scope.catch(|| -> io::Result<()> {
+            while let Some(item) = items.next_item() {
+                let (tag, bytes) = item?;
+                results.push(if wire::is_report(tag) {
+                    match wire::report(tag, bytes) {
+                        Ok(report) => Err(failure_of(report)),
+                        Err(undelivered) => Err(Failure::Undelivered(undelivered)),
+                    }
+                } else {
+                    wire::decode::<T>(tag, bytes, "the result").map_err(Failure::Undelivered)
+                });
+            }
+            Ok(())
         });
+        match read {
+            Ok(read) => break read?,
+            Err(panic) => results.push(Err(Failure::Undelivered(Box::new(
+                wire::deserialize_panicked("the result", panic),
+            )))),
+        }
     }
     items.finish()?;
     Ok(Box::new(results))

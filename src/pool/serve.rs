@@ -1,5 +1,6 @@
 //! The worker's side of the pool: [`serve`].
 
+use std::cell::Cell;
 use std::error::Error;
 use std::fs::File;
 use std::io::{self, BufReader, Write};
@@ -82,25 +83,9 @@ where
         // In exact mode, each result is sent at once.
         let exact = chunk.kind == kind::EXACT_CHUNK;
         let mut inputs = chunk.items();
-        while let Some(input) = inputs.next_value::<I>(&scope) {
-            match input.unwrap_or_else(|error| broken(error)) {
-                Err(report) => results.frame.push_undelivered(&report),
-                Ok(input) => match scope.catch(|| task(input)) {
-                    Ok(Ok(value)) => {
-                        if let Err(Refused(report)) =
-                            results.frame.push_value(&value, "the result", &scope)
-                        {
-                            results.frame.push_undelivered(&report);
-                        }
-                        // `value` is dropped here, outside any catch: a
-                        // panic in its `Drop` ends the worker, which
-                        // blames this task, and the hook has written it
-                        // on stderr for the report.
-                    }
-                    Ok(Err(error)) => results.frame.push_report(&ErrorReport::from_error(&error)),
-                    Err(panic) => results.frame.push_report(&ErrorReport::from_panic(&panic)),
-                },
-            }
+        while let Some(item) = inputs.next_item() {
+            let (tag, bytes) = item.unwrap_or_else(|error| broken(error));
+            run_one(task, tag, bytes, &mut results.frame, &scope);
             let full = results.frame.payload_len() >= FRAME_BYTES;
             // Reading a flag, not the clock: cheaper than a tiny task.
             if exact || full || flush_due.load(Ordering::Relaxed) {
@@ -112,6 +97,74 @@ where
             broken(error);
         }
         results.send();
+    }
+}
+
+/// Where in a task's life a panic struck.
+#[derive(Clone, Copy)]
+enum Stage {
+    Input,
+    Task,
+    Result,
+}
+
+/// Decodes one input, runs `task` on it and adds its result to `frame`:
+/// all under one catch, since three would cost more than a tiny task, with
+/// `stage` saying which of them panicked.
+#[inline]
+fn run_one<I, T, E>(
+    task: fn(I) -> Result<T, E>,
+    tag: u8,
+    bytes: &[u8],
+    frame: &mut Frame,
+    scope: &CaptureScope,
+) where
+    I: DeserializeOwned,
+    T: Serialize,
+    E: Error + 'static,
+{
+    let start = frame.len();
+    let stage = Cell::new(Stage::Input);
+    let ran = scope.catch(|| {
+        let input = match wire::decode::<I>(tag, bytes, "the input") {
+            Ok(input) => input,
+            Err(report) => {
+                frame.push_undelivered(&report);
+                return None;
+            }
+        };
+        stage.set(Stage::Task);
+        match task(input) {
+            Ok(value) => {
+                stage.set(Stage::Result);
+                if let Err(Refused(report)) = frame.push_value_uncaught(&value, "the result") {
+                    frame.push_undelivered(&report);
+                }
+                Some(value)
+            }
+            Err(error) => {
+                frame.push_report(&ErrorReport::from_error(&error));
+                None
+            }
+        }
+    });
+    match ran {
+        // Dropped here, outside the catch: a panic in a result's `Drop`
+        // ends the worker, which blames this task, and the hook has
+        // written it on stderr for the death report.
+        Ok(value) => drop(value),
+        Err(panic) => {
+            frame.cut(start);
+            match stage.get() {
+                Stage::Input => {
+                    frame.push_undelivered(&wire::deserialize_panicked("the input", panic))
+                }
+                Stage::Task => frame.push_report(&ErrorReport::from_panic(&panic)),
+                Stage::Result => {
+                    frame.push_undelivered(&wire::serialize_panicked("the result", panic))
+                }
+            }
+        }
     }
 }
 

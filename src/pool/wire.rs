@@ -3,10 +3,11 @@
 //! Both directions of a worker's private channel carry *frames*: a header,
 //! then a payload of items. The header is the frame's kind (one byte), the
 //! payload's length (eight bytes) and the number of items (four bytes), all
-//! little-endian. Each item is a tag byte, its own length (four bytes), then
-//! a plain value on the fast path of [`raw`] or anything else in
-//! [postcard]; among results, other tags mark the report of a task that
-//! failed and the report of a task the pool could not carry.
+//! little-endian. Each item is a tag byte, then its bytes. A plain value on
+//! the fast path of [`raw`] (at most 16 bytes) has its width in its tag;
+//! anything else, in [postcard], has its length in the four bytes after the
+//! tag; among results, other tags mark the report of a task that failed
+//! and the report of a task the pool could not carry.
 //!
 //! Every item carries its length so that one item that does not decode (its
 //! type's `Deserialize` refuses it, or panics) costs that item alone: the
@@ -29,7 +30,7 @@ use crate::report::ErrorReport;
 /// Bytes of the header: kind, length, count.
 const HEADER: usize = 1 + 8 + 4;
 
-/// Bytes before an item's value: tag and length.
+/// Bytes before an item's value, but for a plain one: tag and length.
 const ITEM_HEADER: usize = 1 + 4;
 
 /// The largest input or result, serialized, that the pool carries: 256 MiB.
@@ -67,7 +68,9 @@ pub(super) mod kind {
 
 /// What each item starts with.
 const POSTCARD: u8 = 0;
-const RAW: u8 = 1;
+/// A plain value of `tag - RAW` bytes, up to [`RAW_WIDEST`].
+const RAW: u8 = 16;
+const RAW_WIDEST: usize = 16;
 /// A task's failure (its returned error, or its panic), as a report.
 const REPORT: u8 = 2;
 /// A task the pool could not carry (its input or result did not cross).
@@ -152,38 +155,69 @@ impl Frame {
         what: &str,
         scope: &CaptureScope,
     ) -> Result<(), Refused> {
-        let start = self.out.output.0.len();
-        let pushed = scope.catch(|| {
-            let raw = |out: &mut postcard::Serializer<Bytes>| {
-                raw::write(value, &mut out.output.0).map_err(|_| String::new())
-            };
-            if self.push_item(RAW, raw).is_ok() {
+        let start = self.len();
+        match scope.catch(|| self.push_value_uncaught(value, what)) {
+            Ok(pushed) => pushed,
+            Err(panic) => {
+                self.cut(start);
+                Err(Refused(Box::new(serialize_panicked(what, panic))))
+            }
+        }
+    }
+
+    /// [`Frame::push_value`] for a caller that catches panics itself (and
+    /// cuts the frame back with [`Frame::cut`] after one): a catch per item
+    /// costs more than a tiny task.
+    #[inline]
+    pub(super) fn push_value_uncaught<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        what: &str,
+    ) -> Result<(), Refused> {
+        let start = self.len();
+        // The fast path: a tag that says the width, then the bytes.
+        let bytes = &mut self.out.output.0;
+        bytes.push(RAW);
+        if raw::write(value, bytes).is_ok() {
+            let width = bytes.len() - start - 1;
+            if width <= RAW_WIDEST {
+                bytes[start] = RAW + width as u8;
+                self.count += 1;
                 return Ok(());
             }
-            self.push_item(POSTCARD, |out| {
-                value.serialize(out).map_err(|error| match error {
-                    // postcard drops the message of an error raised by the
-                    // value's own `Serialize`; serde_json keeps it.
-                    postcard::Error::SerdeSerCustom => match serde_json::to_vec(value) {
-                        Err(json) => json.to_string(),
-                        Ok(_) => error.to_string(),
-                    },
-                    error => error.to_string(),
-                })
+        }
+        bytes.truncate(start);
+        self.push_item(POSTCARD, |out| {
+            value.serialize(out).map_err(|error| match error {
+                // postcard drops the message of an error raised by the
+                // value's own `Serialize`; serde_json keeps it.
+                postcard::Error::SerdeSerCustom => match serde_json::to_vec(value) {
+                    Err(json) => json.to_string(),
+                    Ok(_) => error.to_string(),
+                },
+                error => error.to_string(),
             })
-        });
-        let refused = match pushed {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(message)) => ErrorReport::undelivered("serialization", what, message, None),
-            Err(panic) => ErrorReport::undelivered(
+        })
+        .map_err(|message| {
+            Refused(Box::new(ErrorReport::undelivered(
                 "serialization",
                 what,
-                format!("its Serialize panicked: {}", panic.message),
-                panic.location,
-            ),
-        };
-        self.out.output.0.truncate(start);
-        Err(Refused(Box::new(refused)))
+                message,
+                None,
+            )))
+        })
+    }
+
+    /// The frame's length so far, for [`Frame::cut`].
+    #[inline]
+    pub(super) fn len(&self) -> usize {
+        self.out.output.0.len()
+    }
+
+    /// Cuts the frame back to `len` bytes: what an item that panicked half
+    /// way wrote is gone. (Items are counted only once they are whole.)
+    pub(super) fn cut(&mut self, len: usize) {
+        self.out.output.0.truncate(len.max(HEADER));
     }
 
     /// Appends a task's failure report.
@@ -345,72 +379,22 @@ impl<'a> Items<'a> {
     /// The next item's tag and bytes; `None` after the last. An error
     /// means the frame itself is broken: no later item can be found.
     #[inline]
-    fn next_item(&mut self) -> Option<io::Result<(u8, &'a [u8])>> {
+    pub(super) fn next_item(&mut self) -> Option<io::Result<(u8, &'a [u8])>> {
         if self.left == 0 {
             return None;
         }
         self.left -= 1;
-        let Some((head, rest)) = self.rest.split_first_chunk::<ITEM_HEADER>() else {
-            return Some(Err(protocol("an item's header is cut short".to_owned())));
+        let (tag, length, rest) = match *self.rest {
+            [tag, ref rest @ ..] if tag >= RAW => (RAW, usize::from(tag - RAW), rest),
+            [tag, a, b, c, d, ref rest @ ..] => (tag, u32::from_le_bytes([a, b, c, d]) as usize, rest),
+            _ => return Some(Err(protocol("an item's header is cut short".to_owned()))),
         };
-        let length = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
         if length > rest.len() {
             return Some(Err(protocol("an item is cut short".to_owned())));
         }
         let (bytes, rest) = rest.split_at(length);
         self.rest = rest;
-        Some(Ok((head[0], bytes)))
-    }
-
-    /// The next input, as [`Frame::push_value`] wrote it. `Some(Err)` for
-    /// an input that does not decode: its report says why; the next input
-    /// is unaffected. `scope` turns a panicking `Deserialize` into that
-    /// report.
-    #[inline]
-    pub(super) fn next_value<T: Deserialize<'a>>(
-        &mut self,
-        scope: &CaptureScope,
-    ) -> Option<io::Result<Result<T, ItemError>>> {
-        Some(self.next_item()?.map(|(tag, bytes)| match tag {
-            POSTCARD | RAW => value(tag, bytes, "the input", scope),
-            _ => Err(Box::new(ErrorReport::undelivered(
-                "protocol",
-                "the input",
-                "not a value",
-                None,
-            ))),
-        }))
-    }
-
-    /// The next result, as a worker wrote it: its value, the report of a
-    /// task's failure (`Err(Ok)`), or the report of why it could not be
-    /// carried (`Err(Err)`).
-    #[inline]
-    #[allow(clippy::type_complexity)]
-    pub(super) fn next_result<T: DeserializeOwned>(
-        &mut self,
-        scope: &CaptureScope,
-    ) -> Option<io::Result<Result<T, Result<Box<ErrorReport>, Box<ErrorReport>>>>> {
-        Some(self.next_item()?.map(|(tag, bytes)| match tag {
-            POSTCARD | RAW => value(tag, bytes, "the result", scope).map_err(Err),
-            REPORT | UNDELIVERED => {
-                let report = postcard::from_bytes::<ErrorReport>(bytes).unwrap_or_else(|e| {
-                    ErrorReport::undelivered("protocol", "a report", e.to_string(), None)
-                });
-                let report = Box::new(report);
-                Err(if tag == REPORT {
-                    Ok(report)
-                } else {
-                    Err(report)
-                })
-            }
-            _ => Err(Err(Box::new(ErrorReport::undelivered(
-                "protocol",
-                "the result",
-                "an unknown tag",
-                None,
-            )))),
-        }))
+        Some(Ok((tag, bytes)))
     }
 
     /// Checks, after the last item, that nothing is left over.
@@ -422,51 +406,67 @@ impl<'a> Items<'a> {
     }
 }
 
-/// Decodes one value from exactly `bytes`, catching a panicking
-/// `Deserialize`.
+/// Decodes one value from exactly `bytes`, for a caller that catches
+/// panics itself.
 #[inline]
-fn value<'a, T: Deserialize<'a>>(
+pub(super) fn decode<'a, T: Deserialize<'a>>(
     tag: u8,
     bytes: &'a [u8],
     what: &str,
-    scope: &CaptureScope,
 ) -> Result<T, ItemError> {
-    let decoded = scope.catch(|| {
-        if tag == RAW {
-            let mut rest = bytes;
-            match raw::read::<T>(&mut rest) {
-                Ok(value) if rest.is_empty() => Ok(value),
-                _ => Err(format!(
-                    "not a {} on the fast path",
-                    std::any::type_name::<T>()
-                )),
-            }
-        } else {
-            match postcard::take_from_bytes::<T>(bytes) {
-                Ok((value, [])) => Ok(value),
-                Ok(_) => Err(format!(
-                    "bytes left over after a {}",
-                    std::any::type_name::<T>()
-                )),
-                Err(error) => Err(error.to_string()),
-            }
+    let decoded = if tag == RAW {
+        let mut rest = bytes;
+        match raw::read::<T>(&mut rest) {
+            Ok(value) if rest.is_empty() => return Ok(value),
+            _ => format!("not a {} on the fast path", std::any::type_name::<T>()),
         }
-    });
-    match decoded {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(message)) => Err(Box::new(ErrorReport::undelivered(
-            "deserialization",
+    } else if tag == POSTCARD {
+        match postcard::take_from_bytes::<T>(bytes) {
+            Ok((value, [])) => return Ok(value),
+            Ok(_) => format!("bytes left over after a {}", std::any::type_name::<T>()),
+            Err(error) => error.to_string(),
+        }
+    } else {
+        return Err(Box::new(ErrorReport::undelivered(
+            "protocol",
             what,
-            message,
+            "not a value",
             None,
-        ))),
-        Err(panic) => Err(Box::new(ErrorReport::undelivered(
-            "deserialization",
-            what,
-            format!("its Deserialize panicked: {}", panic.message),
-            panic.location,
-        ))),
-    }
+        )));
+    };
+    Err(Box::new(ErrorReport::undelivered(
+        "deserialization",
+        what,
+        decoded,
+        None,
+    )))
+}
+
+/// The report an item of tag `REPORT` (`Ok`) or `UNDELIVERED` (`Err`)
+/// holds.
+#[allow(clippy::type_complexity)]
+pub(super) fn report(tag: u8, bytes: &[u8]) -> Result<Box<ErrorReport>, Box<ErrorReport>> {
+    let report = postcard::from_bytes::<ErrorReport>(bytes)
+        .unwrap_or_else(|e| ErrorReport::undelivered("protocol", "a report", e.to_string(), None));
+    let report = Box::new(report);
+    if tag == REPORT { Ok(report) } else { Err(report) }
+}
+
+/// Whether an item of `tag` is a report rather than a value.
+pub(super) fn is_report(tag: u8) -> bool {
+    matches!(tag, REPORT | UNDELIVERED)
+}
+
+/// The report of a `Serialize` that panicked.
+pub(super) fn serialize_panicked(what: &str, panic: crate::panic::Panic) -> ErrorReport {
+    let message = format!("its Serialize panicked: {}", panic.message);
+    ErrorReport::undelivered("serialization", what, message, panic.location)
+}
+
+/// The report of a `Deserialize` that panicked.
+pub(super) fn deserialize_panicked(what: &str, panic: crate::panic::Panic) -> ErrorReport {
+    let message = format!("its Deserialize panicked: {}", panic.message);
+    ErrorReport::undelivered("deserialization", what, message, panic.location)
 }
 
 fn protocol(message: String) -> io::Error {
@@ -494,7 +494,8 @@ pub(super) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Received>>
             "a frame of {length} bytes, over the limit of {MAX_FRAME_BYTES}"
         )));
     }
-    if u64::from(count) * ITEM_HEADER as u64 > length {
+    // Every item takes a byte at least: its tag.
+    if u64::from(count) > length {
         return Err(protocol(format!(
             "a frame of {length} bytes cannot hold {count} items"
         )));
@@ -521,6 +522,26 @@ mod tests {
             location: None,
             backtrace: None,
         }
+    }
+
+    /// The next value, decoded as the worker decodes an input.
+    fn next_value<T: DeserializeOwned>(items: &mut Items<'_>) -> Option<Result<T, ItemError>> {
+        let (tag, bytes) = items.next_item()?.unwrap();
+        Some(decode(tag, bytes, "the input"))
+    }
+
+    /// The next result, as the pool reads one: a value, a task's report
+    /// (`Err(Ok)`), or an undelivered one (`Err(Err)`).
+    #[allow(clippy::type_complexity)]
+    fn next_result<T: DeserializeOwned>(
+        items: &mut Items<'_>,
+    ) -> Option<Result<T, Result<Box<ErrorReport>, Box<ErrorReport>>>> {
+        let (tag, bytes) = items.next_item()?.unwrap();
+        Some(if is_report(tag) {
+            Err(super::report(tag, bytes))
+        } else {
+            decode(tag, bytes, "the result").map_err(Err)
+        })
     }
 
     fn received(frame: Frame) -> Received {
@@ -580,8 +601,8 @@ mod tests {
         let received = received(frame);
         let mut items = received.items();
         let mut values = Vec::new();
-        while let Some(item) = items.next_value::<String>(&scope) {
-            values.push(item.unwrap().unwrap());
+        while let Some(item) = next_value::<String>(&mut items) {
+            values.push(item.unwrap());
         }
         items.finish().unwrap();
         assert_eq!(values, ["one", "two"]);
@@ -599,21 +620,21 @@ mod tests {
         let received = received(frame);
         let mut items = received.items();
         // A string is not a u64: that item fails, the next is read.
-        let first = items.next_result::<u64>(&scope).unwrap().unwrap();
+        let first = next_result::<u64>(&mut items).unwrap();
         assert!(matches!(first, Err(Err(ref r)) if r.kind == "deserialization"));
         assert_eq!(
-            items.next_result::<u64>(&scope).unwrap().unwrap().ok(),
+            next_result::<u64>(&mut items).unwrap().ok(),
             Some(7)
         );
-        let failed = items.next_result::<u64>(&scope).unwrap().unwrap();
+        let failed = next_result::<u64>(&mut items).unwrap();
         assert!(matches!(failed, Err(Ok(ref r)) if r.message == "failed"));
-        let lost = items.next_result::<u64>(&scope).unwrap().unwrap();
+        let lost = next_result::<u64>(&mut items).unwrap();
         assert!(matches!(lost, Err(Err(ref r)) if r.message == "lost"));
         assert_eq!(
-            items.next_result::<u64>(&scope).unwrap().unwrap().ok(),
+            next_result::<u64>(&mut items).unwrap().ok(),
             Some(9)
         );
-        assert!(items.next_result::<u64>(&scope).is_none());
+        assert!(next_result::<u64>(&mut items).is_none());
         items.finish().unwrap();
     }
 
@@ -661,9 +682,10 @@ mod tests {
         frame.push_value("text", "", &scope).ok().unwrap();
         let bytes = frame.finish();
         let payload = &bytes[HEADER..];
-        assert_eq!(payload[..13], [RAW, 8, 0, 0, 0, 44, 1, 0, 0, 0, 0, 0, 0]);
+        // A plain value's tag says its width: no length after it.
+        assert_eq!(payload[..9], [RAW + 8, 44, 1, 0, 0, 0, 0, 0, 0]);
         assert_eq!(
-            payload[13..],
+            payload[9..],
             [POSTCARD, 5, 0, 0, 0, 4, b't', b'e', b'x', b't']
         );
     }
