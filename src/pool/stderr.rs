@@ -16,6 +16,12 @@ use std::sync::Mutex;
 /// How many bytes of each stretch are kept.
 const KEPT: usize = 8 * 1024;
 
+/// A read shorter than this is not a flood: the reader lets more gather.
+const SMALL_READ: usize = 4096;
+
+/// How long the reader lets a trickle of stderr gather before it reads.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// How many of the latest stretches are kept.
 const STRETCHES: usize = 4;
 
@@ -81,23 +87,31 @@ pub(super) fn split(mut stream: impl Read, mark: &[u8], stretches: &Mutex<Stretc
             Ok(read) => read,
         };
         pending.extend_from_slice(&buffer[..read]);
-        let mut stretches = stretches
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        loop {
-            match find(&pending, mark) {
-                Some(at) => {
-                    stretches.push(&pending[..at]);
-                    stretches.mark();
-                    pending.drain(..at + mark.len());
-                }
-                None => {
-                    let placed = pending.len().saturating_sub(mark.len() - 1);
-                    stretches.push(&pending[..placed]);
-                    pending.drain(..placed);
-                    break;
+        {
+            let mut stretches = stretches
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            loop {
+                match find(&pending, mark) {
+                    Some(at) => {
+                        stretches.push(&pending[..at]);
+                        stretches.mark();
+                        pending.drain(..at + mark.len());
+                    }
+                    None => {
+                        let placed = pending.len().saturating_sub(mark.len() - 1);
+                        stretches.push(&pending[..placed]);
+                        pending.drain(..placed);
+                        break;
+                    }
                 }
             }
+        }
+        if read < SMALL_READ {
+            // Not a flood: let marks and lines gather for a moment, rather
+            // than wake for each. Nothing waits on this thread but the end
+            // of the stream, which a worker's death report reads to.
+            std::thread::sleep(GATHER);
         }
     }
     stretches

@@ -386,7 +386,9 @@ impl<'a> Items<'a> {
         self.left -= 1;
         let (tag, length, rest) = match *self.rest {
             [tag, ref rest @ ..] if tag >= RAW => (RAW, usize::from(tag - RAW), rest),
-            [tag, a, b, c, d, ref rest @ ..] => (tag, u32::from_le_bytes([a, b, c, d]) as usize, rest),
+            [tag, a, b, c, d, ref rest @ ..] => {
+                (tag, u32::from_le_bytes([a, b, c, d]) as usize, rest)
+            }
             _ => return Some(Err(protocol("an item's header is cut short".to_owned()))),
         };
         if length > rest.len() {
@@ -449,7 +451,11 @@ pub(super) fn report(tag: u8, bytes: &[u8]) -> Result<Box<ErrorReport>, Box<Erro
     let report = postcard::from_bytes::<ErrorReport>(bytes)
         .unwrap_or_else(|e| ErrorReport::undelivered("protocol", "a report", e.to_string(), None));
     let report = Box::new(report);
-    if tag == REPORT { Ok(report) } else { Err(report) }
+    if tag == REPORT {
+        Ok(report)
+    } else {
+        Err(report)
+    }
 }
 
 /// Whether an item of `tag` is a report rather than a value.
@@ -622,18 +628,12 @@ mod tests {
         // A string is not a u64: that item fails, the next is read.
         let first = next_result::<u64>(&mut items).unwrap();
         assert!(matches!(first, Err(Err(ref r)) if r.kind == "deserialization"));
-        assert_eq!(
-            next_result::<u64>(&mut items).unwrap().ok(),
-            Some(7)
-        );
+        assert_eq!(next_result::<u64>(&mut items).unwrap().ok(), Some(7));
         let failed = next_result::<u64>(&mut items).unwrap();
         assert!(matches!(failed, Err(Ok(ref r)) if r.message == "failed"));
         let lost = next_result::<u64>(&mut items).unwrap();
         assert!(matches!(lost, Err(Err(ref r)) if r.message == "lost"));
-        assert_eq!(
-            next_result::<u64>(&mut items).unwrap().ok(),
-            Some(9)
-        );
+        assert_eq!(next_result::<u64>(&mut items).unwrap().ok(), Some(9));
         assert!(next_result::<u64>(&mut items).is_none());
         items.finish().unwrap();
     }
