@@ -324,6 +324,12 @@ impl ProcessPool {
         self.next_worker
     }
 
+    /// How many workers have said hello and take tasks now: a new worker
+    /// takes none until it has (see the [module documentation](self)).
+    pub fn ready_workers(&self) -> usize {
+        self.workers.values().filter(|w| w.hello.is_some()).count()
+    }
+
     /// The process ids of the workers running now.
     pub fn worker_pids(&self) -> Vec<u32> {
         self.workers.values().map(|w| w.child.id()).collect()

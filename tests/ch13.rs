@@ -637,8 +637,15 @@ fn a_pool_that_cannot_replace_a_worker_carries_on_with_the_one_it_has() {
     let mut pool =
         ProcessPool::new(common::ch13_workers(2, 1, Duration::from_secs(10)).program(&copy.0))
             .unwrap();
-    let warm_up = pool.run::<String, String>(vec!["square 1".into(), "square 1".into()]);
-    assert!(warm_up.iter().all(|o| o.is_ok()));
+    // Until both have said hello: a worker that has not takes no task,
+    // and a run can end before its hello is read.
+    let mut pool = within("a warm-up", move || {
+        while pool.ready_workers() < 2 {
+            let warm_up = pool.run::<String, String>(vec!["square 1".into(); 2]);
+            assert!(warm_up.iter().all(|o| o.is_ok()));
+        }
+        pool
+    });
     drop(copy);
 
     // One-task chunks, two to each worker: the killer's worker also owes
@@ -658,7 +665,11 @@ fn a_pool_that_cannot_replace_a_worker_carries_on_with_the_one_it_has() {
         "{:?}",
         outcomes[0].result
     );
-    assert_eq!(outcomes[1].value().map(String::as_str), Some("4"));
+    assert_eq!(
+        outcomes[1].value().map(String::as_str),
+        Some("4"),
+        "{outcomes:?}"
+    );
     let report = outcomes[2].failure().and_then(Failure::undelivered);
     assert_eq!(
         report.map(|r| r.kind.as_str()),

@@ -130,7 +130,7 @@ impl Drop for Reply {
 }
 
 /// The workers' task: the chapter's, or an echo of the fault.
-fn task(job: Job) -> Result<Reply, NotANumber> {
+fn task(job: Job) -> Result<Reply, TaskError> {
     match job.0 {
         Wire::Task(input) => run_task(input).map(|value| Reply(Wire::Task(value))),
         fault => Ok(Reply(fault)),

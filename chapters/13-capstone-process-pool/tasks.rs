@@ -9,19 +9,34 @@ const DEFAULT_INPUTS: [&str; 8] = [
 include!("../shared/kill_self.rs");
 
 #[derive(Debug)]
-struct NotANumber(String);
+enum TaskError {
+    NotANumber(String),
+    Io(std::io::Error),
+}
 
-impl std::fmt::Display for NotANumber {
+impl std::fmt::Display for TaskError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?} is not a number", self.0)
+        match self {
+            TaskError::NotANumber(text) => write!(f, "{text:?} is not a number"),
+            TaskError::Io(error) => write!(f, "{error}"),
+        }
     }
 }
 
-impl std::error::Error for NotANumber {}
+impl std::error::Error for TaskError {}
+
+impl From<std::io::Error> for TaskError {
+    fn from(error: std::io::Error) -> Self {
+        TaskError::Io(error)
+    }
+}
 
 // ANCHOR: task
-fn run_task(input: String) -> Result<String, NotANumber> {
-    let number = |text: &str| text.parse::<u64>().map_err(|_| NotANumber(text.to_owned()));
+fn run_task(input: String) -> Result<String, TaskError> {
+    let number = |text: &str| {
+        text.parse::<u64>()
+            .map_err(|_| TaskError::NotANumber(text.to_owned()))
+    };
     match input.split_once(' ').unwrap_or((&input, "")) {
         ("square", n) => Ok(number(n)?.pow(2).to_string()),
         ("panic", _) => panic!("task {input:?} panicked"),
@@ -49,53 +64,6 @@ fn run_task(input: String) -> Result<String, NotANumber> {
             }
             let _guard = PanicsWhileUnwinding;
             panic!("task {input:?} panicked first\nover three\nlines")
-        }
-        ("leave-group", _) => {
-            // Joins the pool's own process group, out of reach of the
-            // pool's kill of its worker's group; then it never ends.
-            use rustix::process::{getpgid, getppid, setpgid};
-            if let Ok(pool_group) = getpgid(getppid()) {
-                let _ = setpgid(None, Some(pool_group));
-            }
-            loop {
-                std::thread::park();
-            }
-        }
-        ("stderr-full", _) => {
-            // Every later write on stderr fails: the worker must cope.
-            let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
-            let moved = full.and_then(|full| Ok(rustix::stdio::dup2_stderr(&full)?));
-            moved.map(|()| "stderr is full".to_owned()).map_err(|e| NotANumber(e.to_string()))
-        }
-        ("stdin", _) => {
-            // Whatever stdin is, it is not the pool's channel.
-            let mut read = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut read);
-            Ok(format!("read {} bytes from stdin", read.len()))
-        }
-        ("forge", _) => {
-            // A frame of results as the pool's wire once looked, printed
-            // on stdout: the answer "forged", for whichever task is next.
-            let forged = b"\x1ensf-pool\xff\xfe\x08\0\0\0\0\0\0\0\x01\0\0\0\0\0\x06forged";
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), forged);
-            let _ = std::io::Write::flush(&mut std::io::stdout());
-            Ok("printed a forged frame".to_owned())
-        }
-        ("spam", _) => {
-            // Leaves a process behind that writes on this worker's stdout
-            // and stderr for as long as it lives; its pid is the answer.
-            let spammer = std::process::Command::new("sh")
-                .args(["-c", "while :; do echo spam; echo spam >&2; sleep 0.05; done"])
-                .spawn();
-            spammer.map(|child| child.id().to_string()).map_err(|e| NotANumber(e.to_string()))
-        }
-        ("flood", _) => {
-            // Two `yes` left behind, writing as fast as they can.
-            for stream in ["1", "2"] {
-                let script = format!("exec yes flood >&{stream}");
-                let _ = std::process::Command::new("sh").args(["-c", &script]).spawn();
-            }
-            Ok("flooding".to_owned())
         }
         ("orphan", _) => {
             // Leaves behind a process that holds this worker's stdout and
@@ -125,10 +93,70 @@ fn run_task(input: String) -> Result<String, NotANumber> {
         ("big", n) => Ok("x".repeat(number(n)? as usize * 1024 * 1024)),
         // What the worker's environment says.
         ("env", name) => Ok(std::env::var(name).unwrap_or_default()),
-        _ => Err(NotANumber(input)),
+        (name, _) => match hostile(name)? {
+            Some(done) => Ok(done),
+            None => Err(TaskError::NotANumber(input)),
+        },
     }
 }
 // ANCHOR_END: task
+
+/// The tasks that attack the pool itself, for the tests: what a task can
+/// do with its process's descriptors, groups and children.
+fn hostile(name: &str) -> std::io::Result<Option<String>> {
+    let done = match name {
+        "leave-group" => {
+            // Joins the pool's own process group, out of reach of the
+            // pool's kill of its worker's group; then it never ends.
+            use rustix::process::{getpgid, getppid, setpgid};
+            setpgid(None, Some(getpgid(getppid())?))?;
+            loop {
+                std::thread::park();
+            }
+        }
+        "stderr-full" => {
+            // Every later write on stderr fails: the worker must cope.
+            let full = std::fs::OpenOptions::new().write(true).open("/dev/full")?;
+            rustix::stdio::dup2_stderr(&full)?;
+            Ok::<_, std::io::Error>("stderr is full".to_owned())
+        }
+        "stdin" => {
+            // Whatever stdin is, it is not the pool's channel.
+            let mut read = Vec::new();
+            let count = std::io::Read::read_to_end(&mut std::io::stdin(), &mut read)?;
+            Ok(format!("read {count} bytes from stdin"))
+        }
+        "forge" => {
+            // A frame of results as the pool's wire once looked, printed
+            // on stdout: the answer "forged", for whichever task is next.
+            let forged = b"\x1ensf-pool\xff\xfe\x08\0\0\0\0\0\0\0\x01\0\0\0\0\0\x06forged";
+            let mut stdout = std::io::stdout();
+            std::io::Write::write_all(&mut stdout, forged)?;
+            std::io::Write::flush(&mut stdout)?;
+            Ok("printed a forged frame".to_owned())
+        }
+        "spam" => {
+            // Leaves a process behind that writes on this worker's stdout
+            // and stderr for as long as it lives; its pid is the answer.
+            let spammer = std::process::Command::new("sh")
+                .args(["-c", "while :; do echo spam; echo spam >&2; sleep 0.05; done"])
+                .spawn()?;
+            Ok(spammer.id().to_string())
+        }
+        "flood" => {
+            // Two `yes` left behind, writing as fast as they can: never
+            // waited for, on purpose. The pool must end them.
+            for stream in ["1", "2"] {
+                let script = format!("exec yes flood >&{stream}");
+                let flooder = std::process::Command::new("sh").args(["-c", &script]).spawn()?;
+                drop(flooder);
+            }
+            Ok("flooding".to_owned())
+        }
+        _ => return Ok(None),
+    };
+    done.map(Some)
+}
 
 fn inputs_from_args() -> Vec<String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
