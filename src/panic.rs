@@ -1,8 +1,17 @@
 //! Panics as data.
 //!
 //! A panic that ends a thread leaves the parent a `Box<dyn Any + Send>`:
-//! the payload, nothing else. The location and the backtrace only ever reach
-//! the panic hook. [`catch`] runs a closure, and if it panics, hands back a
+//! the payload, nothing else. The location only ever reaches the panic
+//! hook, and not even the hook is handed a backtrace: `PanicHookInfo` has
+//! none, so a hook that wants one captures it, on the panicking thread.
+//!
+//! ```compile_fail,E0599
+//! std::panic::set_hook(Box::new(|info: &std::panic::PanicHookInfo<'_>| {
+//!     let _ = info.backtrace(); // no such method
+//! }));
+//! ```
+//!
+//! [`catch`] runs a closure, and if it panics, hands back a
 //! [`Panic`] holding the message, the location, the thread's name and (with
 //! [`catch_with_backtrace`]) a backtrace, without printing anything.
 //!

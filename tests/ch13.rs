@@ -184,6 +184,15 @@ fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
     // Some 40 KiB of results, then a task that never ends: one chunk.
     let mut inputs: Vec<String> = (0..4000).map(|n| format!("square {n}")).collect();
     inputs.push("hang".into());
+    // Sent only at the end of the chunk, the first result would come after
+    // the hang's timeout, from exact mode.
+    let first_result_after = first_result_after(&mut pool, inputs);
+    assert!(first_result_after < timeout, "{first_result_after:?}");
+}
+
+/// How long `inputs` take to bring their first result home; the run is
+/// abandoned there (a panic in its progress callback).
+fn first_result_after(pool: &mut ProcessPool, inputs: Vec<String>) -> Duration {
     let started = Instant::now();
     let mut first_result_after = None;
     let stopped = no_silent_failures::panic::catch(|| {
@@ -193,10 +202,7 @@ fn a_full_batch_of_results_comes_home_before_its_chunk_ends() {
         })
     });
     assert!(stopped.is_err());
-    // Sent only at the end of the chunk, the first result would come after
-    // the hang's timeout, from exact mode.
-    let first_result_after = first_result_after.expect("a result came");
-    assert!(first_result_after < timeout, "{first_result_after:?}");
+    first_result_after.expect("a result came")
 }
 
 #[cfg(target_os = "linux")]
@@ -469,16 +475,7 @@ fn a_slow_chunk_shows_progress_on_the_flush_timer() {
     // finishing after it, comes home only when the hang is found.)
     let mut pool = ProcessPool::new(common::ch13_workers(1, 5, timeout)).unwrap();
     let inputs: Vec<String> = ["square 2", "slow 50", "hang"].map(String::from).to_vec();
-    let started = Instant::now();
-    let mut first_result_after = None;
-    let stopped = no_silent_failures::panic::catch(|| {
-        pool.run_with_progress::<String, String>(inputs, |_, _| {
-            first_result_after = Some(started.elapsed());
-            panic!("seen one: enough");
-        })
-    });
-    assert!(stopped.is_err());
-    let first_result_after = first_result_after.expect("a result came");
+    let first_result_after = first_result_after(&mut pool, inputs);
     assert!(first_result_after < timeout, "{first_result_after:?}");
 }
 
