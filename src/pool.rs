@@ -58,8 +58,11 @@
 //! takes and returns, as `std::any::type_name` spells them. Only then does
 //! it get tasks. A run whose `run::<I, T>` types are not the worker's fails
 //! at once, every input with [`Failure::Undelivered`] of kind
-//! `"handshake"`; so does a run whose worker ends (an unknown role, say) or
-//! stays silent for the timeout before it says hello. Types must match by
+//! `"handshake"`; so does a run whose first worker ends (an unknown role,
+//! say) or stays silent for the timeout before it says hello. In a pool
+//! whose workers have served, a start that comes to nothing is retried,
+//! up to three in a row; then the run starts no more workers, and carries
+//! on with those it has. Types must match by
 //! name: a struct that serializes like a `String` is not a `String`.
 //!
 //! # How tasks travel
@@ -77,8 +80,9 @@
 //! travels as its little-endian bytes. Like every format that does not
 //! describe itself, postcard cannot carry types that need
 //! `deserialize_any`: `serde_json::Value`, `#[serde(untagged)]` enums,
-//! `#[serde(flatten)]` fields. Each item carries its own length, so an
-//! input or a result whose serde impl fails (returns an error, panics)
+//! `#[serde(flatten)]` fields. Each item's length is known (a plain
+//! value's width is in its tag), so an input or a result whose serde impl
+//! fails (returns an error, panics)
 //! fails alone, as [`Failure::Undelivered`] with serde's message or the
 //! panic's message and location; so does one over [`MAX_ITEM_BYTES`].
 //!
@@ -261,12 +265,15 @@ pub struct ProcessPool {
     decode: Arc<RwLock<Decode>>,
     /// Whether a worker of this pool has said hello with the right types.
     served: bool,
-    /// How many new workers in a row ended before they said hello.
+    /// How many new workers in a row, this run, ended before they sent a
+    /// result.
     failed_starts: u32,
+    /// Why this run starts no more workers, once it has given up on them.
+    no_more_starts: Option<ErrorReport>,
 }
 
-/// How many new workers in a row may fail to start in a pool whose workers
-/// have served before, before a run gives up on them.
+/// How many new workers in a row may end before they send a result, in a
+/// pool whose workers have served before, before a run starts no more.
 const FAILED_STARTS: u32 = 3;
 
 /// What a run needs its workers to serve.
@@ -315,6 +322,7 @@ impl ProcessPool {
             decode: Arc::new(RwLock::new(decode::<()>)),
             served: false,
             failed_starts: 0,
+            no_more_starts: None,
         })
     }
 
@@ -370,6 +378,8 @@ impl ProcessPool {
             self.workers.remove(&id).expect("listed above").end();
         }
         self.settle_between_runs();
+        self.failed_starts = 0;
+        self.no_more_starts = None;
         *self
             .decode
             .write()
@@ -452,10 +462,7 @@ impl ProcessPool {
                 let refusal = wanted.refusal(&hello);
                 worker.hello = Some(hello);
                 match refusal {
-                    None => {
-                        self.failed_starts = 0;
-                        self.served = true;
-                    }
+                    None => self.served = true,
                     Some(refusal) => {
                         // Every worker of this role would say the same.
                         self.workers.remove(&id).expect("found above").end();
@@ -467,6 +474,8 @@ impl ProcessPool {
             Event::Frame(frame) => {
                 worker.last_progress = Instant::now();
                 worker.frames += 1;
+                // A worker that delivers is a start that worked.
+                self.failed_starts = 0;
                 let mut results = match frame.downcast::<Vec<Settled<T>>>() {
                     Ok(results) => *results,
                     // Decoded for another run's type. Workers of an
@@ -516,9 +525,16 @@ impl ProcessPool {
         let unfinished = worker.in_flight.tasks();
         let exact = worker.exact;
         let said_hello = worker.hello.is_some();
+        let delivered = worker.frames > 0;
         let death = worker.end();
-        if !said_hello {
-            let mut why = format!("a new worker {} before it said hello", death.exit);
+        if !said_hello || (!delivered && unfinished.is_empty()) {
+            // A start that came to nothing: no task of it to blame.
+            let when = if said_hello {
+                "before its first task"
+            } else {
+                "before it said hello"
+            };
+            let mut why = format!("a new worker {} {when}", death.exit);
             if let Some(last) = death.stderr_tail.lines().last() {
                 why.push_str(&format!("; its stderr: {last}"));
             }
@@ -558,11 +574,13 @@ impl ProcessPool {
     }
 
     /// A new worker ended, or broke its channel, or said nothing for the
-    /// timeout, before it said hello. In a pool whose workers have served
-    /// before, that may be one bad start (a worker killed from outside, a
-    /// slow machine): it is replaced, up to [`FAILED_STARTS`] times in a
-    /// row. Otherwise no worker of this role can serve, and the run's
-    /// waiting tasks all fail with `why`, at once.
+    /// timeout, before it said hello or took a task. In a pool whose
+    /// workers have served before, that may be one bad start (a worker
+    /// killed from outside, a slow machine): the next pass starts another,
+    /// and the run gives up after [`FAILED_STARTS`] such starts in a row.
+    /// Giving up, or a first start that fails in a pool that has never
+    /// served, means no more starts this run: the workers there are carry
+    /// on, and with none left, the waiting tasks fail with `why`.
     fn not_started<I, T, P: FnMut(usize, &Settled<T>)>(
         &mut self,
         why: String,
@@ -574,7 +592,10 @@ impl ProcessPool {
             return;
         }
         let report = ErrorReport::undelivered("handshake", "this run", why, None);
-        ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
+        if self.ready_workers() == 0 {
+            ledger.settle_unsent(queue.drain().map(|task| (task, report.clone())).collect());
+        }
+        self.no_more_starts = Some(report);
     }
 
     /// Handles what arrived from workers between runs: a worker that died
@@ -667,7 +688,27 @@ impl ProcessPool {
         input: impl Fn(u64) -> &'a I,
     ) -> Vec<(u64, ErrorReport)> {
         let mut unsent = Vec::new();
-        while !queue.is_empty() && self.workers.len() < self.config.workers {
+        // A worker that died idle, its end not yet read from the channel
+        // (a process it forked may hold the channel for ever): ended now,
+        // so that no task is sent to it and a new worker takes its place.
+        let dead: Vec<u64> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| w.hello.is_some() && w.in_flight.is_empty() && w.has_exited())
+            .map(|(&id, _)| id)
+            .collect();
+        for id in dead {
+            self.workers.remove(&id).expect("listed above").end();
+        }
+        if let Some(report) = &self.no_more_starts {
+            if self.workers.is_empty() {
+                unsent.extend(queue.drain().map(|task| (task, report.clone())));
+            }
+        }
+        while !queue.is_empty()
+            && self.workers.len() < self.config.workers
+            && self.no_more_starts.is_none()
+        {
             if let Err(error) = self.spawn() {
                 if self.workers.is_empty() {
                     // Nothing could ever run these tasks: waiting would
@@ -704,12 +745,6 @@ impl ProcessPool {
                     continue;
                 }
                 let idle = worker.in_flight.is_empty();
-                if idle && worker.has_exited() {
-                    // Dead while idle, its end not yet read from the
-                    // channel: a task sent now would be blamed for a death
-                    // it did not cause.
-                    continue;
-                }
                 if !(idle || (!worker.exact && worker.in_flight.len() <= chunk_size)) {
                     continue;
                 }

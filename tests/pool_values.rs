@@ -54,6 +54,36 @@ fn is_empty(text: String) -> Result<bool, Infallible> {
     Ok(text.is_empty())
 }
 
+/// An error whose `Drop` panics.
+#[derive(Debug)]
+struct DropsBadly;
+
+impl std::fmt::Display for DropsBadly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an error that panics when dropped")
+    }
+}
+
+impl std::error::Error for DropsBadly {}
+
+impl Drop for DropsBadly {
+    fn drop(&mut self) {
+        panic!("dropping the error of input 1");
+    }
+}
+
+fn fails_on_one(n: u64) -> Result<u64, DropsBadly> {
+    if n == 1 { Err(DropsBadly) } else { Ok(n) }
+}
+
+fn an_error_whose_drop_panics_fails_its_own_input_alone() {
+    let outcomes = pool_of("fails_on_one", 4).run::<u64, u64>((0..4).collect());
+    let values: Vec<Option<u64>> = outcomes.iter().map(|o| o.value().copied()).collect();
+    assert_eq!(values, [Some(0), None, Some(2), Some(3)], "{outcomes:?}");
+    let panic = outcomes[1].failure().and_then(Failure::panic).unwrap();
+    assert_eq!(panic.message, "dropping the error of input 1");
+}
+
 fn pool_of(role: &str, chunk_size: usize) -> ProcessPool {
     let config = Config::new(role)
         .workers(2)
@@ -141,6 +171,7 @@ fn main() -> std::process::ExitCode {
         ("below_zero", || pool::serve(below_zero)),
         ("next_char", || pool::serve(next_char)),
         ("is_empty", || pool::serve(is_empty)),
+        ("fails_on_one", || pool::serve(fails_on_one)),
     ]);
     common::run_checks(&[
         (
@@ -155,6 +186,10 @@ fn main() -> std::process::ExitCode {
         (
             "plain_and_postcard_values_mix_in_both_directions",
             plain_and_postcard_values_mix_in_both_directions,
+        ),
+        (
+            "an_error_whose_drop_panics_fails_its_own_input_alone",
+            an_error_whose_drop_panics_fails_its_own_input_alone,
         ),
     ])
 }

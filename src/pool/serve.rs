@@ -123,7 +123,7 @@ fn run_one<I, T, E>(
     T: Serialize,
     E: Error + 'static,
 {
-    let start = frame.len();
+    let start = frame.checkpoint();
     let stage = Cell::new(Stage::Input);
     let ran = scope.catch(|| {
         let input = match wire::decode::<I>(tag, bytes, "the input") {
@@ -143,7 +143,11 @@ fn run_one<I, T, E>(
                 Some(value)
             }
             Err(error) => {
-                frame.push_report(&ErrorReport::from_error(&error));
+                let report = ErrorReport::from_error(&error);
+                // Dropped before the report goes in: a panic in its `Drop`
+                // is the task's, and leaves no report behind it.
+                drop(error);
+                frame.push_report(&report);
                 None
             }
         }

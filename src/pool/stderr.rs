@@ -83,8 +83,10 @@ pub(super) fn split(mut stream: impl Read, mark: &[u8], stretches: &Mutex<Stretc
     let mut pending: Vec<u8> = Vec::new();
     loop {
         let read = match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
             Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
         };
         pending.extend_from_slice(&buffer[..read]);
         {

@@ -9,7 +9,7 @@
 //! tag; among results, other tags mark the report of a task that failed
 //! and the report of a task the pool could not carry.
 //!
-//! Every item carries its length so that one item that does not decode (its
+//! Every item's length is known so that one item that does not decode (its
 //! type's `Deserialize` refuses it, or panics) costs that item alone: the
 //! next one starts where the length says, whatever the failed one read.
 //!
@@ -105,6 +105,13 @@ pub(super) struct Frame {
     count: u32,
 }
 
+/// A frame's length and count at some moment: see [`Frame::cut`].
+#[derive(Clone, Copy)]
+pub(super) struct Checkpoint {
+    len: usize,
+    count: u32,
+}
+
 /// Why an item could not be added to a frame.
 pub(super) struct Refused(pub(super) Box<ErrorReport>);
 
@@ -155,7 +162,7 @@ impl Frame {
         what: &str,
         scope: &CaptureScope,
     ) -> Result<(), Refused> {
-        let start = self.len();
+        let start = self.checkpoint();
         match scope.catch(|| self.push_value_uncaught(value, what)) {
             Ok(pushed) => pushed,
             Err(panic) => {
@@ -174,7 +181,7 @@ impl Frame {
         value: &T,
         what: &str,
     ) -> Result<(), Refused> {
-        let start = self.len();
+        let start = self.out.output.0.len();
         // The fast path: a tag that says the width, then the bytes.
         let bytes = &mut self.out.output.0;
         bytes.push(RAW);
@@ -208,16 +215,20 @@ impl Frame {
         })
     }
 
-    /// The frame's length so far, for [`Frame::cut`].
+    /// Where the frame is now, for [`Frame::cut`].
     #[inline]
-    pub(super) fn len(&self) -> usize {
-        self.out.output.0.len()
+    pub(super) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            len: self.out.output.0.len(),
+            count: self.count,
+        }
     }
 
-    /// Cuts the frame back to `len` bytes: what an item that panicked half
-    /// way wrote is gone. (Items are counted only once they are whole.)
-    pub(super) fn cut(&mut self, len: usize) {
-        self.out.output.0.truncate(len.max(HEADER));
+    /// Cuts the frame back to `checkpoint`: every item added since, whole
+    /// or half written, is gone, from the bytes and from the count.
+    pub(super) fn cut(&mut self, checkpoint: Checkpoint) {
+        self.out.output.0.truncate(checkpoint.len.max(HEADER));
+        self.count = checkpoint.count;
     }
 
     /// Appends a task's failure report.
