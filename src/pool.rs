@@ -700,10 +700,10 @@ impl ProcessPool {
         for id in dead {
             self.workers.remove(&id).expect("listed above").end();
         }
-        if let Some(report) = &self.no_more_starts {
-            if self.workers.is_empty() {
-                unsent.extend(queue.drain().map(|task| (task, report.clone())));
-            }
+        if let Some(report) = &self.no_more_starts
+            && self.workers.is_empty()
+        {
+            unsent.extend(queue.drain().map(|task| (task, report.clone())));
         }
         while !queue.is_empty()
             && self.workers.len() < self.config.workers
