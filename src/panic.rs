@@ -332,13 +332,27 @@ impl CaptureScope {
     /// Runs `work`, and returns its panic, if any, as a [`Panic`].
     #[inline]
     pub fn catch<T>(&self, work: impl FnOnce() -> T) -> Result<T, Panic> {
-        std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| taken(payload.as_ref()))
+        std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| self.recover(payload))
     }
 
     /// The [`Panic`] for a payload that `catch_unwind` returned inside this
-    /// scope.
-    pub(crate) fn recover(&self, payload: &(dyn Any + Send)) -> Panic {
-        taken(payload)
+    /// scope. The payload is dropped here, under a catch of its own: a
+    /// payload whose `Drop` panics must not unwind out of the catch that
+    /// caught it.
+    pub(crate) fn recover(&self, payload: Box<dyn Any + Send>) -> Panic {
+        let panic = taken(payload.as_ref());
+        drop_payload(payload);
+        panic
+    }
+}
+
+/// Drops a panic's payload under a catch of its own, so that a payload
+/// whose `Drop` panics cannot unwind out of the code that caught it.
+pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(again) = std::panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        // The payload of that second panic is leaked, not dropped: it
+        // could panic in its turn, for ever.
+        std::mem::forget(again);
     }
 }
 

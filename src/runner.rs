@@ -52,7 +52,7 @@ fn run_one<I, T, E>(
     match std::panic::catch_unwind(AssertUnwindSafe(|| task(input))) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(Failure::Returned(error)),
-        Err(payload) => Err(Failure::Panicked(Box::new(scope.recover(payload.as_ref())))),
+        Err(payload) => Err(Failure::Panicked(Box::new(scope.recover(payload)))),
     }
 }
 

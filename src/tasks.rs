@@ -137,7 +137,10 @@ where
             Err(error) => {
                 let id = error.id();
                 let failure = if error.is_panic() {
-                    Failure::Panicked(Box::new(Panic::from_payload(error.into_panic().as_ref())))
+                    let payload = error.into_panic();
+                    let panic = Panic::from_payload(payload.as_ref());
+                    crate::panic::drop_payload(payload);
+                    Failure::Panicked(Box::new(panic))
                 } else {
                     Failure::Cancelled
                 };

@@ -124,6 +124,39 @@ fn a_limit_too_long_for_an_instant_is_no_limit() {
     assert_eq!(outcomes[2].value(), Some(&30));
 }
 
+/// A panic payload whose `Drop` panics too.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the payload went off when dropped");
+    }
+}
+
+#[test]
+fn a_panic_payload_whose_drop_panics_is_still_one_outcome() {
+    // On a thread of its own with a limit, since the failure this guards
+    // against is a run that waits for ever.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcomes =
+            Runner::new()
+                .threads(2)
+                .run_with_timeout(vec![1u32, 2], Duration::MAX, |&n| {
+                    if n == 1 {
+                        std::panic::panic_any(Bomb);
+                    }
+                    Ok::<_, String>(n)
+                });
+        let _ = done.send(outcomes);
+    });
+    let outcomes = finished
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the run hung");
+    assert!(outcomes[0].failure().and_then(|f| f.panic()).is_some());
+    assert_eq!(outcomes[1].value(), Some(&2));
+}
+
 #[tokio::test]
 async fn a_task_closure_that_panics_before_its_future_fails_that_input_alone() {
     let outcomes = run_tasks(vec![1u32, 2, 3], Some(Duration::MAX), |n| {
