@@ -335,6 +335,17 @@ impl CaptureScope {
         std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| self.recover(payload))
     }
 
+    /// Like [`CaptureScope::catch`], but a panic comes back as its raw
+    /// payload, for [`CaptureScope::recover`]: on a path that runs per
+    /// tiny task, returning a whole `Panic` costs more than the task.
+    #[inline]
+    pub(crate) fn catch_payload<T>(
+        &self,
+        work: impl FnOnce() -> T,
+    ) -> Result<T, Box<dyn Any + Send>> {
+        std::panic::catch_unwind(AssertUnwindSafe(work))
+    }
+
     /// The [`Panic`] for a payload that `catch_unwind` returned inside this
     /// scope. The payload is dropped here, under a catch of its own: a
     /// payload whose `Drop` panics must not unwind out of the catch that

@@ -36,20 +36,23 @@
 //!
 //! # The channel
 //!
-//! Tasks and results travel on a private channel: one end of a Unix
-//! socket pair, handed to the worker as its stdin, which [`serve`] takes
-//! over at once, putting `/dev/null` in its place. Nothing else holds it:
-//! the worker's copy is closed on `exec`, so a program a task starts does
-//! not inherit it (a bare `fork` without `exec` does: its child then holds
-//! the channel, and a death shows at the timeout instead of at once). A
-//! task may read stdin (it reads nothing), print any
-//! bytes on stdout (which goes to `/dev/null`) or stderr (which the pool
-//! reads for death reports), and start processes that write there for
-//! ever: none of it reaches a result.
+//! Tasks and results travel on a private channel: two pipes, handed to the
+//! worker as its stdin and stdout, which [`serve`] takes over at once,
+//! putting `/dev/null` in their place. Nothing else holds them: the
+//! worker's copies are closed on `exec`, so a program a task starts does
+//! not inherit them (a bare `fork` without `exec` does: its child then
+//! holds the channel, and a death shows at the timeout instead of at
+//! once). A task may read stdin (it reads nothing), print any bytes on
+//! stdout (which goes to `/dev/null`) or stderr (which the pool reads for
+//! death reports), and start processes that write there for ever: none of
+//! it reaches a result.
 //!
 //! The other choices were a socket with a name, in a private directory,
-//! which leaves a file behind when the parent is killed, and a descriptor
-//! passed as fd 3, which needs `unsafe` code between `fork` and `exec`.
+//! which leaves a file behind when the parent is killed; a descriptor
+//! passed as fd 3, which needs `unsafe` code between `fork` and `exec`;
+//! and a socket pair as stdin, which works the same way as the two pipes
+//! but measured slower here (a small write on a socket costs more than on
+//! a pipe, and exact mode makes one per task).
 //!
 //! # The handshake
 //!
@@ -120,10 +123,8 @@ use std::any::Any;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{self, BufReader, Write};
 use std::ops::Range;
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -835,9 +836,6 @@ impl ProcessPool {
     }
 
     fn spawn(&mut self) -> io::Result<()> {
-        let (ours, theirs) = UnixStream::pair()?;
-        // Everything that can fail without a process to clean up, first.
-        let mut to_worker = ours.try_clone()?;
         let mut command = match &self.config.program {
             Some(program) => std::process::Command::new(program),
             None => worker::command(&self.config.role)?,
@@ -846,15 +844,11 @@ impl ProcessPool {
         command
             .envs(self.config.env.iter().map(|(key, value)| (key, value)))
             .env(worker::ROLE_VAR, &self.config.role)
-            .stdin(Stdio::from(OwnedFd::from(theirs)))
-            .stdout(Stdio::null())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        let spawned = command.spawn();
-        // The command holds the worker's end of the channel: only the
-        // worker may, or its death would not close the channel.
-        drop(command);
-        let mut child = spawned?;
+        let mut child = command.spawn()?;
         let id = self.next_worker;
         self.next_worker += 1;
         let (done, threads_done) = mpsc::channel();
@@ -874,6 +868,8 @@ impl ProcessPool {
         let events = self.events.clone();
         let decode = Arc::clone(&self.decode);
         let stderr_pipe = child.stderr.take().expect("piped stderr");
+        let mut to_worker = child.stdin.take().expect("piped stdin");
+        let from_worker = child.stdout.take().expect("piped stdout");
         let stretches = Arc::new(Mutex::new(stderr::Stretches::default()));
         let kept = Arc::clone(&stretches);
         let threads = [
@@ -884,7 +880,9 @@ impl ProcessPool {
                     }
                 }
             }),
-            pipe_thread(&done, move || read_channel(id, ours, &events, &decode)),
+            pipe_thread(&done, move || {
+                read_channel(id, from_worker, &events, &decode)
+            }),
             pipe_thread(&done, move || stderr::split(stderr_pipe, &mark, &kept)),
         ];
         if let Some(Err(error)) = threads.iter().find(|thread| thread.is_err()) {
@@ -938,7 +936,7 @@ impl Worker {
 /// results, each decoded here, until the channel closes or breaks.
 fn read_channel(
     id: u64,
-    channel: UnixStream,
+    channel: ChildStdout,
     events: &mpsc::Sender<(u64, Event)>,
     decode: &RwLock<Decode>,
 ) {
@@ -955,7 +953,7 @@ fn read_channel(
 /// [`read_channel`]'s work.
 fn read_frames(
     id: u64,
-    channel: UnixStream,
+    channel: ChildStdout,
     events: &mpsc::Sender<(u64, Event)>,
     decode: &RwLock<Decode>,
 ) {
@@ -970,7 +968,7 @@ fn read_frames(
             Err(error) if error.kind() == io::ErrorKind::InvalidData => {
                 break Event::Broken(error.to_string());
             }
-            // A read error on a socket pair: the worker is gone.
+            // A read error on the pipe: the worker is gone.
             Err(_) => break Event::Closed,
         };
         let event = match (said_hello, frame.kind) {
@@ -1036,7 +1034,7 @@ fn decode<T: DeserializeOwned + Send + 'static>(
     // than a tiny task: a `Deserialize` that panics fails its own result,
     // and the rest are read in a catch of their own.
     loop {
-        let read = scope.catch(|| -> io::Result<()> {
+        let read = scope.catch_payload(|| -> io::Result<()> {
             while let Some(item) = items.next_item() {
                 let (tag, bytes) = item?;
                 results.push(if wire::is_report(tag) {
@@ -1052,8 +1050,8 @@ fn decode<T: DeserializeOwned + Send + 'static>(
         });
         match read {
             Ok(read) => break read?,
-            Err(panic) => results.push(Err(Failure::Undelivered(Box::new(
-                wire::deserialize_panicked("the result", panic),
+            Err(payload) => results.push(Err(Failure::Undelivered(Box::new(
+                wire::deserialize_panicked("the result", scope.recover(payload)),
             )))),
         }
     }

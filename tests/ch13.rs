@@ -407,7 +407,7 @@ fn a_worker_program_that_breaks_the_protocol_fails_the_run_at_once() {
         .join(format!("not-a-worker-{}.sh", std::process::id()));
     std::fs::write(
         &script,
-        "#!/bin/sh\nprintf 'garbage garbage garbage' >&0\nsleep 5\n",
+        "#!/bin/sh\nprintf 'garbage garbage garbage'\nsleep 5\n",
     )
     .unwrap();
     let made = std::process::Command::new("chmod")

@@ -4,8 +4,8 @@ use std::cell::Cell;
 use std::error::Error;
 use std::fs::File;
 use std::io::{self, BufReader, Write};
+use std::mem::ManuallyDrop;
 use std::os::fd::AsFd;
-use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -33,10 +33,10 @@ pub const NO_CHANNEL_EXIT: i32 = 70;
 /// [`Failure::Undelivered`](crate::failure::Failure::Undelivered), and
 /// the task is not run (for an input) or its value is lost (for a result).
 ///
-/// The pool's channel arrives as this process's stdin. `serve` takes it
-/// over and puts `/dev/null` in its place, so that a task (or any process
-/// it starts) that reads stdin reads nothing, and one that writes on
-/// stdout or stderr cannot reach the results. Every panic in this process
+/// The pool's channel arrives as this process's stdin and stdout. `serve`
+/// takes them over and puts `/dev/null` in their place, so that a task (or
+/// any process it starts) that reads stdin reads nothing, and one that
+/// writes on stdout or stderr cannot reach the results. Every panic in this process
 /// is also written to stderr, where the pool keeps the last lines of each
 /// task for its death report: a panic while panicking, or in a result's
 /// `Drop`, ends the worker, and its report still names the panic.
@@ -46,16 +46,18 @@ pub const NO_CHANNEL_EXIT: i32 = 70;
 /// closes it too, so nobody is left to read the results. Before it exits,
 /// it kills its process group (the pool starts each worker in a group of
 /// its own), so that processes its tasks started end with it. Exits with
-/// [`NO_CHANNEL_EXIT`] if stdin is not a pool's channel.
+/// [`NO_CHANNEL_EXIT`] if stdin and stdout are not a pool's channel.
 pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
 where
     I: DeserializeOwned,
     T: Serialize,
     E: Error + 'static,
 {
-    let (mut channel, setup) = match take_channel() {
+    let (from_pool, mut channel, setup) = match take_channel() {
         Ok(taken) => taken,
-        Err(error) => broken(format!("stdin is not a pool's channel: {error}")),
+        Err(error) => broken(format!(
+            "stdin and stdout are not a pool's channel: {error}"
+        )),
     };
     let hello = Hello {
         role: crate::worker::role().unwrap_or_default(),
@@ -68,14 +70,16 @@ where
     {
         end_of_pool();
     }
-    let chunks = match channel.try_clone() {
-        Ok(reader) => chunks_from(reader),
-        Err(_) => end_of_pool(),
-    };
+    let chunks = chunks_from(from_pool);
     let scope = CaptureScope::enter_echoing();
     let mut results = Results {
         frame: Frame::new(kind::RESULTS),
-        channel,
+        // Never closed by this process, only by its end: a panic that
+        // unwinds out of `serve` (a result's `Drop`) must not close the
+        // channel before the process has exited, or the pool, seeing the
+        // end of the channel, would kill the worker and report the kill
+        // instead of the exit.
+        channel: ManuallyDrop::new(channel),
         stderr_mark: setup.stderr_mark,
     };
     let flush_due = ticker(Duration::from_micros(setup.flush_us));
@@ -125,7 +129,7 @@ fn run_one<I, T, E>(
 {
     let start = frame.checkpoint();
     let stage = Cell::new(Stage::Input);
-    let ran = scope.catch(|| {
+    let ran = scope.catch_payload(|| {
         let input = match wire::decode::<I>(tag, bytes, "the input") {
             Ok(input) => input,
             Err(report) => {
@@ -157,7 +161,8 @@ fn run_one<I, T, E>(
         // ends the worker, which blames this task, and the hook has
         // written it on stderr for the death report.
         Ok(value) => drop(value),
-        Err(panic) => {
+        Err(payload) => {
+            let panic = scope.recover(payload);
             frame.cut(start);
             match stage.get() {
                 Stage::Input => {
@@ -174,16 +179,16 @@ fn run_one<I, T, E>(
 
 /// Takes the pool's channel from stdin, puts `/dev/null` there instead,
 /// and reads the pool's [`Setup`].
-fn take_channel() -> io::Result<(UnixStream, Setup)> {
-    // A copy of fd 0 that processes started by tasks do not inherit
+fn take_channel() -> io::Result<(File, File, Setup)> {
+    // Copies of fds 0 and 1 that processes started by tasks do not inherit
     // (std duplicates with close-on-exec).
-    let channel = UnixStream::from(io::stdin().as_fd().try_clone_to_owned()?);
-    // Not a socket (a terminal, a file): not started by a pool.
-    channel.local_addr()?;
+    let from_pool = File::from(io::stdin().as_fd().try_clone_to_owned()?);
+    let to_pool = File::from(io::stdout().as_fd().try_clone_to_owned()?);
     rustix::stdio::dup2_stdin(File::open("/dev/null")?)?;
+    rustix::stdio::dup2_stdout(File::options().write(true).open("/dev/null")?)?;
     // Unbuffered: a buffer could take in the first chunk as well.
-    match wire::read_frame(&mut &channel)? {
-        Some(frame) if frame.kind == kind::SETUP => Ok((channel, frame.single()?)),
+    match wire::read_frame(&mut &from_pool)? {
+        Some(frame) if frame.kind == kind::SETUP => Ok((from_pool, to_pool, frame.single()?)),
         _ => Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "the pool's first frame is not a setup",
@@ -194,7 +199,7 @@ fn take_channel() -> io::Result<(UnixStream, Setup)> {
 /// The chunks arriving on the channel, read by a thread of its own so that
 /// the end of the channel is seen while a task runs. The process ends
 /// there: see [`serve`].
-fn chunks_from(channel: UnixStream) -> mpsc::Receiver<Received> {
+fn chunks_from(channel: File) -> mpsc::Receiver<Received> {
     // Unbounded: a reader that waited for room would stop reading, and
     // miss the end of the channel. The pool bounds what it sends: about two
     // chunks' worth of tasks at a time.
@@ -255,7 +260,7 @@ fn ticker(interval: Duration) -> Arc<AtomicBool> {
 /// channel.
 struct Results {
     frame: Frame,
-    channel: UnixStream,
+    channel: ManuallyDrop<File>,
     /// Written on stderr before each frame: the pool splits stderr there,
     /// so that each death report shows what its own task wrote.
     stderr_mark: Vec<u8>,
@@ -270,7 +275,7 @@ impl Results {
         // One write, shorter than a pipe's atomic size: it cannot be
         // interleaved with what other threads or processes write.
         let _ = io::stderr().lock().write_all(&self.stderr_mark);
-        if self.frame.send(&mut self.channel).is_err() {
+        if self.frame.send(&mut *self.channel).is_err() {
             end_of_pool();
         }
     }

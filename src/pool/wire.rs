@@ -163,9 +163,10 @@ impl Frame {
         scope: &CaptureScope,
     ) -> Result<(), Refused> {
         let start = self.checkpoint();
-        match scope.catch(|| self.push_value_uncaught(value, what)) {
+        match scope.catch_payload(|| self.push_value_uncaught(value, what)) {
             Ok(pushed) => pushed,
-            Err(panic) => {
+            Err(payload) => {
+                let panic = scope.recover(payload);
                 self.cut(start);
                 Err(Refused(Box::new(serialize_panicked(what, panic))))
             }
