@@ -120,6 +120,7 @@ mod stderr;
 mod wire;
 
 use std::any::Any;
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{self, BufReader, Write};
 use std::ops::Range;
@@ -791,15 +792,43 @@ impl ProcessPool {
                     let fresh = queue.take_fresh(room);
                     let mut run_start = fresh.start;
                     let mut end = fresh.end;
-                    for task in fresh.clone() {
-                        if frame.payload_len() >= CHUNK_BYTES {
-                            // Full: the rest waits for the next chunk.
-                            end = task;
-                            break;
-                        }
-                        if !encode(&mut frame, task) {
-                            worker.in_flight.push(run_start..task);
-                            run_start = task + 1;
+                    let mut next = fresh.start;
+                    // One catch for the chunk, not one per input, which
+                    // would cost more than a tiny task; after a panicking
+                    // `Serialize`, the rest go on in a catch of their own.
+                    while next < end {
+                        let current = Cell::new(next);
+                        let filled = scope.catch_payload(|| {
+                            for task in next..end {
+                                if frame.payload_len() >= CHUNK_BYTES {
+                                    // Full: the rest waits for the next chunk.
+                                    return Some(task);
+                                }
+                                current.set(task);
+                                let pushed = frame.push_value_uncaught(input(task), "the input");
+                                if let Err(Refused(report)) = pushed {
+                                    unsent.push((task, *report));
+                                    worker.in_flight.push(run_start..task);
+                                    run_start = task + 1;
+                                }
+                            }
+                            None
+                        });
+                        match filled {
+                            Ok(Some(full_at)) => {
+                                end = full_at;
+                                break;
+                            }
+                            Ok(None) => break,
+                            Err(payload) => {
+                                let task = current.get();
+                                frame.cut_partial();
+                                let panic = scope.recover(payload);
+                                unsent.push((task, wire::serialize_panicked("the input", panic)));
+                                worker.in_flight.push(run_start..task);
+                                run_start = task + 1;
+                                next = task + 1;
+                            }
                         }
                     }
                     worker.in_flight.push(run_start..end.max(run_start));

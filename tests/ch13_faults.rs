@@ -482,14 +482,45 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     );
 }
 
+/// A panicking `Serialize` in the middle of a chunk costs its own input
+/// and nothing else: the chunk goes out whole, and no worker dies of it.
+fn an_input_that_panics_when_written_costs_no_worker() {
+    let config = Config::new("faults")
+        .workers(1)
+        .chunk_size(8)
+        .timeout(Duration::from_secs(30));
+    let mut pool = ProcessPool::new(config).unwrap();
+    let behaviours = [
+        Behaviour::Square(1),
+        Behaviour::Fault(Fault::InputSerializePanic),
+        Behaviour::Square(2),
+        Behaviour::Square(3),
+    ];
+    let outcomes = pool.run::<Job, Reply>(behaviours.iter().map(Behaviour::input).collect());
+    for (outcome, behaviour) in outcomes.iter().zip(&behaviours) {
+        assert!(
+            behaviour.check(&outcome.result),
+            "{behaviour:?}: {:?}",
+            outcome.result
+        );
+    }
+    assert_eq!(pool.workers_started(), 1, "a worker died of a broken chunk");
+}
+
 fn main() -> std::process::ExitCode {
     worker::guard(&[("faults", || pool::serve(task))]);
     if !cfg!(target_os = "linux") {
         // The hygiene checks read /proc.
         return std::process::ExitCode::SUCCESS;
     }
-    common::run_checks(&[(
-        "every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input",
-        every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input,
-    )])
+    common::run_checks(&[
+        (
+            "every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input",
+            every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input,
+        ),
+        (
+            "an_input_that_panics_when_written_costs_no_worker",
+            an_input_that_panics_when_written_costs_no_worker,
+        ),
+    ])
 }

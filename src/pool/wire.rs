@@ -195,6 +195,17 @@ impl Frame {
             }
         }
         bytes.truncate(start);
+        self.push_postcard(value, what)
+    }
+
+    /// A value that is not plain, in postcard: out of line, so that the
+    /// fast path above stays small enough to inline.
+    #[inline(never)]
+    fn push_postcard<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        what: &str,
+    ) -> Result<(), Refused> {
         self.push_item(POSTCARD, |out| {
             value.serialize(out).map_err(|error| match error {
                 // postcard drops the message of an error raised by the
@@ -223,6 +234,21 @@ impl Frame {
             len: self.out.output.0.len(),
             count: self.count,
         }
+    }
+
+    /// Cuts off what an item that panicked half way left behind: the
+    /// bytes after the last whole item (items are counted only once they
+    /// are whole). Walks the items: only for the rare panic.
+    #[cold]
+    pub(super) fn cut_partial(&mut self) {
+        let bytes = &self.out.output.0;
+        let mut items = Items {
+            rest: &bytes[HEADER..],
+            left: self.count,
+        };
+        while let Some(Ok(_)) = items.next_item() {}
+        let whole = bytes.len() - items.rest.len();
+        self.out.output.0.truncate(whole);
     }
 
     /// Cuts the frame back to `checkpoint`: every item added since, whole
@@ -428,32 +454,51 @@ pub(super) fn decode<'a, T: Deserialize<'a>>(
     bytes: &'a [u8],
     what: &str,
 ) -> Result<T, ItemError> {
-    let decoded = if tag == RAW {
+    if tag == RAW {
         let mut rest = bytes;
         match raw::read::<T>(&mut rest) {
-            Ok(value) if rest.is_empty() => return Ok(value),
-            _ => format!("not a {} on the fast path", std::any::type_name::<T>()),
-        }
-    } else if tag == POSTCARD {
-        match postcard::take_from_bytes::<T>(bytes) {
-            Ok((value, [])) => return Ok(value),
-            Ok(_) => format!("bytes left over after a {}", std::any::type_name::<T>()),
-            Err(error) => error.to_string(),
+            Ok(value) if rest.is_empty() => Ok(value),
+            _ => Err(not_decoded::<T>(what, "not a {} on the fast path")),
         }
     } else {
+        decode_postcard(tag, bytes, what)
+    }
+}
+
+/// A value in postcard, or a tag that is no value: out of line, so that
+/// the fast path above stays small enough to inline.
+#[inline(never)]
+fn decode_postcard<'a, T: Deserialize<'a>>(
+    tag: u8,
+    bytes: &'a [u8],
+    what: &str,
+) -> Result<T, ItemError> {
+    if tag != POSTCARD {
         return Err(Box::new(ErrorReport::undelivered(
             "protocol",
             what,
             "not a value",
             None,
         )));
-    };
-    Err(Box::new(ErrorReport::undelivered(
-        "deserialization",
-        what,
-        decoded,
-        None,
-    )))
+    }
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, [])) => Ok(value),
+        Ok(_) => Err(not_decoded::<T>(what, "bytes left over after a {}")),
+        Err(error) => Err(Box::new(ErrorReport::undelivered(
+            "deserialization",
+            what,
+            error,
+            None,
+        ))),
+    }
+}
+
+/// The report of a value that did not decode as a `T`; `why` has a `{}`
+/// for the type's name.
+#[cold]
+fn not_decoded<T>(what: &str, why: &str) -> ItemError {
+    let why = why.replace("{}", std::any::type_name::<T>());
+    Box::new(ErrorReport::undelivered("deserialization", what, why, None))
 }
 
 /// The report an item of tag `REPORT` (`Ok`) or `UNDELIVERED` (`Err`)
