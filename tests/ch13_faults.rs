@@ -22,7 +22,7 @@ use no_silent_failures::process::Exit;
 use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, TestRunner};
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence, TestRunner};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 // The chapter's task; its programs use the rest of the file.
@@ -423,6 +423,9 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         cases: common::cases(8),
         // A failing case is saved beside this file, and tried first next time.
         source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     });
     let schedule = prop::collection::vec(
@@ -443,6 +446,9 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         cases: common::cases(4),
         // A failing case is saved beside this file, and tried first next time.
         source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     });
     let schedule = (
