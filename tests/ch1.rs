@@ -105,11 +105,7 @@ fn fixed_run_reports_a_sum_that_overflows_and_keeps_the_other_readings() {
     assert_eq!(run.code(), Some(1));
     // The reading that does not fit is one failure; the others still count.
     assert_eq!(run.stdout, "summed 2 readings: total = 4294967295\n");
-    let errors: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let errors = run.error_lines();
     assert_eq!(
         errors,
         [

@@ -54,11 +54,7 @@ fn fixed_run_keeps_every_good_order_and_names_every_bad_line() {
         run.stdout
             .ends_with("done: 6 orders imported, 3 rejected\n")
     );
-    let errors: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
+    let errors = run.error_lines();
     assert_eq!(
         errors,
         [

@@ -94,8 +94,7 @@ proptest! {
 
             let loud = run(fixed, &args);
             prop_assert_eq!(loud.code(), Some(if expected.is_empty() { 0 } else { 1 }));
-            let reported: Vec<&str> =
-                loud.stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+            let reported = loud.error_lines();
             prop_assert_eq!(reported, expected.iter().map(String::as_str).collect::<Vec<_>>());
         }
     }

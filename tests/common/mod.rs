@@ -98,6 +98,14 @@ impl Run {
         }
     }
 
+    /// The lines of stderr that report a failure: `error: INPUT: REASON`.
+    pub fn error_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|line| line.starts_with("error: "))
+            .collect()
+    }
+
     /// The same run with stderr left out of the snapshot: for programs whose
     /// stderr interleaves several processes in no fixed order. Assertions
     /// can still read [`Run::stderr_full`].
