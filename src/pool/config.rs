@@ -154,3 +154,28 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flush_interval_is_clamped_to_a_quarter_of_the_timeout_and_a_millisecond() {
+        let config = Config::new("x");
+        assert_eq!(config.flush_for_workers(), FLUSH_INTERVAL);
+        let short = config.clone().timeout(Duration::from_millis(40));
+        assert_eq!(short.flush_for_workers(), Duration::from_millis(10));
+        let slow = config
+            .clone()
+            .flush_interval(Duration::from_secs(3600))
+            .timeout(Duration::from_secs(10));
+        assert_eq!(slow.flush_for_workers(), Duration::from_millis(2500));
+        let unlimited = config
+            .clone()
+            .flush_interval(Duration::from_secs(3600))
+            .no_timeout();
+        assert_eq!(unlimited.flush_for_workers(), Duration::from_secs(3600));
+        let zero = config.flush_interval(Duration::ZERO);
+        assert_eq!(zero.flush_for_workers(), Duration::from_millis(1));
+    }
+}

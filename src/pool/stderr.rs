@@ -146,7 +146,9 @@ mod tests {
     fn stderr_is_split_at_marks_however_it_is_read() {
         let mark = new_mark();
         assert_eq!(mark.len(), 18);
-        let mut stream = b"first task\n".to_vec();
+        // A stray separator byte and half a mark are a task's text.
+        let mut stream = b"first \x1e task\n".to_vec();
+        stream.extend_from_slice(&mark[..5]);
         stream.extend_from_slice(&mark);
         stream.extend_from_slice(b"second, half a line");
         stream.extend_from_slice(&mark);
@@ -170,11 +172,31 @@ mod tests {
             let stretches = Mutex::new(Stretches::default());
             split(reader, &mark, &stretches);
             let stretches = stretches.into_inner().unwrap();
-            assert_eq!(stretches.after(0), b"first task\n");
+            let mut first = b"first \x1e task\n".to_vec();
+            first.extend_from_slice(&mark[..5]);
+            assert_eq!(stretches.after(0), first);
             assert_eq!(stretches.after(1), b"second, half a line");
             assert_eq!(stretches.after(2), b"third task\n");
             assert_eq!(stretches.after(9), b"");
         }
         assert_ne!(new_mark(), new_mark());
+    }
+
+    #[test]
+    fn each_stretch_keeps_its_last_8_kib_and_the_last_four_stretches_are_kept() {
+        let mut stretches = Stretches::default();
+        stretches.push(&vec![b'a'; 10_000]);
+        stretches.push(b"end");
+        let first = stretches.after(0);
+        assert_eq!(first.len(), 8 * 1024);
+        assert!(first.ends_with(b"aend"));
+        for n in 1..=6u8 {
+            stretches.mark();
+            stretches.push(&[n]);
+        }
+        // Six marks: stretches 3 to 6 are kept, the older ones are gone.
+        assert_eq!(stretches.after(3), [3]);
+        assert_eq!(stretches.after(6), [6]);
+        assert_eq!(stretches.after(2), b"");
     }
 }
