@@ -524,7 +524,7 @@ impl ProcessPool {
         ledger: &mut Ledger<I, T, P>,
         queue: &mut Queue,
     ) {
-        let unfinished = worker.in_flight.tasks();
+        let unfinished = worker.in_flight.unfinished();
         let exact = worker.exact;
         let said_hello = worker.hello.is_some();
         let delivered = worker.frames > 0;
@@ -671,7 +671,7 @@ impl ProcessPool {
                 self.not_started(why, ledger, queue);
                 continue;
             }
-            let unfinished = worker.in_flight.tasks();
+            let unfinished = worker.in_flight.unfinished();
             let exact = worker.exact;
             worker.end();
             blame(unfinished, exact, queue, |task| {
@@ -834,6 +834,7 @@ impl ProcessPool {
                     worker.in_flight.push(run_start..end.max(run_start));
                     queue.give_back(end);
                 }
+                worker.in_flight.end_chunk();
                 if frame.is_empty() {
                     // Every input of it failed to serialize.
                     given = true;
@@ -1245,6 +1246,12 @@ impl<I, T, P: FnMut(usize, &Settled<T>)> Ledger<I, T, P> {
 struct InFlight {
     runs: VecDeque<Range<u64>>,
     count: usize,
+    /// How many tasks of each chunk sent are still owed, oldest first.
+    /// A worker sends the last results of a chunk before it starts the
+    /// next, so only the oldest chunk owed can hold a task that started.
+    chunks: VecDeque<usize>,
+    /// Tasks pushed since the last [`end_chunk`](Self::end_chunk).
+    open: usize,
 }
 
 impl InFlight {
@@ -1253,10 +1260,20 @@ impl InFlight {
         if run.is_empty() {
             return;
         }
-        self.count += (run.end - run.start) as usize;
+        let tasks = (run.end - run.start) as usize;
+        self.count += tasks;
+        self.open += tasks;
         match self.runs.back_mut() {
             Some(last) if last.end == run.start => last.end = run.end,
             _ => self.runs.push_back(run),
+        }
+    }
+
+    /// Marks the end of a chunk: the tasks pushed since the last call
+    /// travel in one frame.
+    fn end_chunk(&mut self) {
+        if self.open > 0 {
+            self.chunks.push_back(std::mem::take(&mut self.open));
         }
     }
 
@@ -1277,7 +1294,26 @@ impl InFlight {
         if first.is_empty() {
             self.runs.pop_front();
         }
-        self.count -= (taken.end - taken.start) as usize;
+        let mut settled = (taken.end - taken.start) as usize;
+        self.count -= settled;
+        while settled > 0 {
+            match self.chunks.front_mut() {
+                Some(owed) if *owed <= settled => {
+                    settled -= *owed;
+                    self.chunks.pop_front();
+                }
+                Some(owed) => {
+                    *owed -= settled;
+                    settled = 0;
+                }
+                // Tasks of a chunk not yet ended: only in the middle of
+                // `dispatch`, which settles nothing.
+                None => {
+                    self.open -= settled;
+                    settled = 0;
+                }
+            }
+        }
         Some(taken)
     }
 
@@ -1285,24 +1321,60 @@ impl InFlight {
     fn tasks(&self) -> Vec<u64> {
         self.runs.iter().cloned().flatten().collect()
     }
+
+    /// Every task, in order, split into those of the oldest chunk owed,
+    /// which may have started, and the rest, which cannot have.
+    fn unfinished(&self) -> Unfinished {
+        let mut tasks = self.tasks();
+        let oldest = self.chunks.front().map_or(tasks.len(), |&owed| owed);
+        let never_started = tasks.split_off(oldest.min(tasks.len()));
+        Unfinished {
+            may_have_started: tasks,
+            never_started,
+        }
+    }
 }
 
-/// After a worker ended with `unfinished` tasks, in the order it runs them:
-/// decides which task gets the failure (through `fail`) and which go back
-/// to the front of the queue.
+/// The tasks a worker owed when it ended.
+struct Unfinished {
+    /// The tasks of its oldest chunk, in order: one of them, or none, was
+    /// running.
+    may_have_started: Vec<u64>,
+    /// The tasks of later chunks, which it had not begun.
+    never_started: Vec<u64>,
+}
+
+impl Unfinished {
+    fn is_empty(&self) -> bool {
+        self.may_have_started.is_empty() && self.never_started.is_empty()
+    }
+}
+
+/// After a worker ended owing `unfinished` tasks: decides which task gets
+/// the failure (through `fail`) and which go back to the front of the
+/// queue, in the order they were sent.
 ///
-/// In exact mode every earlier result has arrived, so the first unfinished
-/// task is the one to blame, and the rest never started: they go back as
-/// ordinary tasks. Otherwise a single unfinished task is the one to blame,
-/// and several go back in exact mode, where the one to blame shows itself.
-fn blame(unfinished: Vec<u64>, exact: bool, queue: &mut Queue, mut fail: impl FnMut(u64)) {
-    match (exact, unfinished.as_slice()) {
+/// Tasks of later chunks than the oldest one owed never started: they go
+/// back as ordinary tasks. In exact mode every earlier result has arrived,
+/// so the first unfinished task is the one to blame, and the rest never
+/// started either. Otherwise a single task of the oldest chunk is the one
+/// to blame, and several go back in exact mode, where the one to blame
+/// shows itself.
+fn blame(unfinished: Unfinished, exact: bool, queue: &mut Queue, mut fail: impl FnMut(u64)) {
+    let Unfinished {
+        may_have_started,
+        never_started,
+    } = unfinished;
+    for &task in never_started.iter().rev() {
+        queue.again.push_front((task, false));
+    }
+    match (exact, may_have_started.as_slice()) {
         (_, []) => {}
-        (true, [first, never_started @ ..]) => {
-            fail(*first);
-            for &task in never_started.iter().rev() {
+        (true, [first, not_started @ ..]) => {
+            for &task in not_started.iter().rev() {
                 queue.again.push_front((task, false));
             }
+            fail(*first);
         }
         (false, [task]) => fail(*task),
         (false, tasks) => {
@@ -1345,6 +1417,65 @@ mod tests {
         assert_eq!(in_flight.take_run(1), None);
     }
 
+    #[test]
+    fn only_the_oldest_chunk_owed_can_hold_a_task_that_started() {
+        let mut in_flight = InFlight::default();
+        // Two chunks: 0..3 (sent in two runs), then 3..5.
+        in_flight.push(0..2);
+        in_flight.push(2..3);
+        in_flight.end_chunk();
+        in_flight.push(3..5);
+        in_flight.end_chunk();
+        in_flight.end_chunk();
+        let split = |in_flight: &InFlight| {
+            let unfinished = in_flight.unfinished();
+            (unfinished.may_have_started, unfinished.never_started)
+        };
+        assert_eq!(split(&in_flight), (vec![0, 1, 2], vec![3, 4]));
+        assert_eq!(in_flight.take_run(2), Some(0..2));
+        assert_eq!(split(&in_flight), (vec![2], vec![3, 4]));
+        // Results that span the end of a chunk.
+        assert_eq!(in_flight.take_run(2), Some(2..4));
+        assert_eq!(split(&in_flight), (vec![4], vec![]));
+    }
+
+    #[test]
+    fn blame_falls_on_a_task_that_may_have_started_and_later_chunks_go_back_as_they_were() {
+        let blamed = |may_have_started: Vec<u64>, never_started: Vec<u64>, exact: bool| {
+            let mut queue = Queue {
+                again: VecDeque::from([(9, false)]),
+                next_fresh: 0,
+                count: 0,
+            };
+            let mut failed = Vec::new();
+            let unfinished = Unfinished {
+                may_have_started,
+                never_started,
+            };
+            blame(unfinished, exact, &mut queue, |task| failed.push(task));
+            (failed, Vec::from(queue.again))
+        };
+        // Several may have started: they are run again one result at a
+        // time, and the later chunk as it was.
+        assert_eq!(
+            blamed(vec![1, 2], vec![3, 4], false),
+            (
+                vec![],
+                vec![(1, true), (2, true), (3, false), (4, false), (9, false)]
+            )
+        );
+        assert_eq!(
+            blamed(vec![1], vec![3], false),
+            (vec![1], vec![(3, false), (9, false)])
+        );
+        // In exact mode the first is the one.
+        assert_eq!(
+            blamed(vec![1, 2], vec![], true),
+            (vec![1], vec![(2, false), (9, false)])
+        );
+        assert_eq!(blamed(vec![], vec![], false), (vec![], vec![(9, false)]));
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_run_is_dealt_in_chunks_of_the_size_picked_for_it() {
@@ -1375,6 +1506,12 @@ mod tests {
         let owed: Vec<usize> = pool.workers.values().map(|w| w.in_flight.len()).collect();
         assert_eq!(owed, [26, 26]);
         assert_eq!(queue.next_fresh, 52);
+        // And each worker knows where its first chunk ends.
+        for worker in pool.workers.values() {
+            let unfinished = worker.in_flight.unfinished();
+            assert_eq!(unfinished.may_have_started.len(), 13);
+            assert_eq!(unfinished.never_started.len(), 13);
+        }
     }
 
     #[test]
