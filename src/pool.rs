@@ -93,12 +93,16 @@
 //!
 //! When a worker dies or shows no progress for the timeout, the parent
 //! kills its process group (the worker and whatever its tasks started),
-//! reaps it, and looks at the tasks it was sent and did not answer.
-//! Results travel in batches, so the first of those is not necessarily the
-//! one to blame: they are queued again, in *exact mode*, where a worker
-//! sends each result as soon as it has it. There, the first unanswered task
-//! of a dead or stuck worker is the one to blame; it gets the failure, and
-//! the tasks after it, which never started, go back to the queue. Tasks are
+//! reaps it, and looks at the tasks it was sent and did not answer. A
+//! worker sends the last results of a chunk before it starts the next, so
+//! the tasks of every chunk after the oldest one owed never started: they
+//! go back to the queue as they were. Results travel in batches, so the
+//! first task owed is not necessarily the one to blame. A single task owed
+//! in that oldest chunk is; several are queued again, in *exact mode*,
+//! where a worker sends each result as soon as it has it. There, the first
+//! unanswered task of a dead or stuck worker is the one to blame; it gets
+//! the failure, and the tasks after it, which never started, go back to
+//! the queue. Tasks are
 //! therefore run **at least once**: a task whose result was lost with its
 //! worker runs again. Tasks should be safe to repeat.
 //!

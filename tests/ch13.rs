@@ -160,19 +160,24 @@ fn a_hung_task_times_out_and_the_pool_carries_on() {
 }
 
 #[test]
-fn a_worker_holds_its_next_chunk_before_it_finishes_the_first() {
+fn a_hung_workers_next_chunk_goes_back_untouched() {
     let timeout = Duration::from_millis(300);
     let started = Instant::now();
-    let outcomes = within("a run with a hung task", move || {
-        pool_of(1, 1, timeout).run::<String, String>(vec!["hang".into(), "square 2".into()])
+    let (outcomes, workers) = within("a run with a hung task", move || {
+        let mut pool = pool_of(1, 1, timeout);
+        let outcomes = pool.run::<String, String>(vec!["hang".into(), "square 2".into()]);
+        (outcomes, pool.workers_started())
     });
-    // The one worker was sent both one-task chunks at once, so when it
-    // hangs it owes two tasks, and exact mode costs a second timeout to
-    // find the culprit. Sent one chunk at a time, it would owe only the
-    // hung task, and one timeout would settle it.
-    assert!(started.elapsed() >= 2 * timeout, "{:?}", started.elapsed());
+    // The one worker was sent both one-task chunks at once (it holds its
+    // next chunk before it finishes the first), so when it hangs it owes
+    // two tasks. Only the first chunk can have started: the hang is
+    // blamed at the first timeout, and "square 2" goes to a new worker as
+    // it was. Were both taken for tasks that may have started, they would
+    // go back in exact mode, and a third worker would hang again.
+    assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
     assert!(outcomes[0].result.as_ref().is_err_and(|f| f.is_timeout()));
     assert_eq!(outcomes[1].value().map(String::as_str), Some("4"));
+    assert_eq!(workers, 2);
 }
 
 #[test]
@@ -658,36 +663,45 @@ fn a_pool_that_cannot_replace_a_worker_carries_on_with_the_one_it_has() {
     });
     drop(copy);
 
-    // One-task chunks, two to each worker: the killer's worker also owes
-    // "square 3". After that death no replacement starts, and the other
-    // worker runs the killer again, alone, and dies of it too; only then,
-    // with no worker left, does "square 3" fail for want of one.
-    let inputs: Vec<String> = ["kill", "square 2", "square 3", "square 4"]
+    // One-task chunks, two to each worker: the first worker gets both
+    // killers, the second both squares. The first killer is blamed at
+    // once: the second had not started, and goes back. No replacement
+    // starts, so the second worker runs it after its squares and dies of
+    // it too.
+    let inputs: Vec<String> = ["kill", "square 2", "kill", "square 4"]
         .map(String::from)
         .to_vec();
-    let (outcomes, started) = within("a run whose program vanished", move || {
-        (pool.run::<String, String>(inputs), pool.workers_started())
+    let (outcomes, started, next_run) = within("a run whose program vanished", move || {
+        let outcomes = pool.run::<String, String>(inputs);
+        let started = pool.workers_started();
+        (
+            outcomes,
+            started,
+            pool.run::<String, String>(vec!["square 5".into()]),
+        )
     });
-    // Had the first failed start ended the run, the killer would be a
-    // start failure, not a death.
-    assert!(
-        matches!(&outcomes[0].result, Err(Failure::Died(death)) if death.exit == Exit::Signal(9)),
-        "{:?}",
-        outcomes[0].result
-    );
+    // Had the first failed start ended the run, the killers would be
+    // start failures, not deaths.
+    for killer in [0, 2] {
+        assert!(
+            matches!(&outcomes[killer].result, Err(Failure::Died(death)) if death.exit == Exit::Signal(9)),
+            "{outcomes:?}"
+        );
+    }
     assert_eq!(
         outcomes[1].value().map(String::as_str),
         Some("4"),
         "{outcomes:?}"
     );
-    let report = outcomes[2].failure().and_then(Failure::undelivered);
+    assert_eq!(outcomes[3].value().map(String::as_str), Some("16"));
+    assert_eq!(started, 2);
+    // With no worker left, the next run's task fails for want of one.
+    let report = next_run[0].failure().and_then(Failure::undelivered);
     assert_eq!(
         report.map(|r| r.kind.as_str()),
         Some("spawn"),
-        "{outcomes:?}"
+        "{next_run:?}"
     );
-    assert_eq!(outcomes[3].value().map(String::as_str), Some("16"));
-    assert_eq!(started, 2);
 }
 
 #[test]
