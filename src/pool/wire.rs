@@ -1,13 +1,19 @@
 //! How tasks and results travel between the pool and its workers.
 //!
 //! Both directions of a worker's private channel carry *frames*: a header,
-//! then a payload of items. The header is the frame's kind (one byte), the
-//! payload's length (eight bytes) and the number of items (four bytes), all
-//! little-endian. Each item is a tag byte, then its bytes. A plain value on
-//! the fast path of [`raw`] (at most 16 bytes) has its width in its tag;
-//! anything else, in [postcard], has its length in the four bytes after the
-//! tag; among results, other tags mark the report of a task that failed
-//! and the report of a task the pool could not carry.
+//! then a payload of items. The header is the frame's kind (one byte), its
+//! layout (one byte), the payload's length (eight bytes) and the number of
+//! items (four bytes), all little-endian.
+//!
+//! In the usual layout, each item is a tag byte, then its bytes. A plain
+//! value on the fast path of [`raw`] (at most 16 bytes) has its width in
+//! its tag; anything else, in [postcard], has its length in the four bytes
+//! after the tag; among results, other tags mark the report of a task that
+//! failed and the report of a task the pool could not carry. A frame whose
+//! items are all plain values of one width (a chunk of numbers, their
+//! squares) drops the tags: its layout byte is that width, and its payload
+//! the values' bytes one after another. The first item that breaks the
+//! pattern turns the frame into the usual layout.
 //!
 //! Every item's length is known so that one item that does not decode (its
 //! type's `Deserialize` refuses it, or panics) costs that item alone: the
@@ -27,8 +33,8 @@ use super::raw;
 use crate::panic::CaptureScope;
 use crate::report::ErrorReport;
 
-/// Bytes of the header: kind, length, count.
-const HEADER: usize = 1 + 8 + 4;
+/// Bytes of the header: kind, layout, length, count.
+const HEADER: usize = 1 + 1 + 8 + 4;
 
 /// Bytes before an item's value, but for a plain one: tag and length.
 const ITEM_HEADER: usize = 1 + 4;
@@ -103,13 +109,27 @@ pub(super) struct Frame {
     /// as much as a tiny item.
     out: postcard::Serializer<Bytes>,
     count: u32,
+    layout: Layout,
 }
 
-/// A frame's length and count at some moment: see [`Frame::cut`].
+/// How a frame's items are laid out.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Layout {
+    /// No item yet.
+    Empty,
+    /// Every item a plain value of this many bytes (1 to [`RAW_WIDEST`]),
+    /// without a tag.
+    Uniform(u8),
+    /// Every item with its tag.
+    Tagged,
+}
+
+/// A frame's length, count and layout at some moment: see [`Frame::cut`].
 #[derive(Clone, Copy)]
 pub(super) struct Checkpoint {
     len: usize,
     count: u32,
+    layout: Layout,
 }
 
 /// Why an item could not be added to a frame.
@@ -126,6 +146,7 @@ impl Frame {
                 output: Bytes(bytes),
             },
             count: 0,
+            layout: Layout::Empty,
         }
     }
 
@@ -176,14 +197,56 @@ impl Frame {
     /// [`Frame::push_value`] for a caller that catches panics itself (and
     /// cuts the frame back with [`Frame::cut`] after one): a catch per item
     /// costs more than a tiny task.
-    #[inline]
+    #[inline(always)]
     pub(super) fn push_value_uncaught<T: Serialize + ?Sized>(
         &mut self,
         value: &T,
         what: &str,
     ) -> Result<(), Refused> {
+        if let Layout::Uniform(width) = self.layout {
+            // The fastest path: the bytes alone, if the width is the same.
+            let bytes = &mut self.out.output.0;
+            let start = bytes.len();
+            if raw::write(value, bytes).is_ok() && bytes.len() - start == usize::from(width) {
+                self.count += 1;
+                return Ok(());
+            }
+            bytes.truncate(start);
+        }
+        self.push_other(value, what)
+    }
+
+    /// A value that does not keep a uniform frame uniform, or starts one:
+    /// out of line, so that the fastest path above stays small enough to
+    /// inline.
+    #[inline(never)]
+    fn push_other<T: Serialize + ?Sized>(&mut self, value: &T, what: &str) -> Result<(), Refused> {
+        match self.layout {
+            Layout::Uniform(_) => self.tag_every_item(),
+            Layout::Empty => {
+                let bytes = &mut self.out.output.0;
+                let start = bytes.len();
+                if raw::write(value, bytes).is_ok() {
+                    let width = bytes.len() - start;
+                    if (1..=RAW_WIDEST).contains(&width) {
+                        self.layout = Layout::Uniform(width as u8);
+                        self.count += 1;
+                        return Ok(());
+                    }
+                }
+                bytes.truncate(start);
+                self.layout = Layout::Tagged;
+            }
+            Layout::Tagged => {}
+        }
+        self.push_tagged(value, what)
+    }
+
+    /// A value in the usual layout: a tag that says the width, then the
+    /// bytes, or else postcard.
+    #[inline]
+    fn push_tagged<T: Serialize + ?Sized>(&mut self, value: &T, what: &str) -> Result<(), Refused> {
         let start = self.out.output.0.len();
-        // The fast path: a tag that says the width, then the bytes.
         let bytes = &mut self.out.output.0;
         bytes.push(RAW);
         if raw::write(value, bytes).is_ok() {
@@ -196,6 +259,25 @@ impl Frame {
         }
         bytes.truncate(start);
         self.push_postcard(value, what)
+    }
+
+    /// Turns a uniform frame into the usual layout: the first item that
+    /// is not a plain value of the same width has come. Once a frame.
+    #[cold]
+    fn tag_every_item(&mut self) {
+        let Layout::Uniform(width) = self.layout else {
+            self.layout = Layout::Tagged;
+            return;
+        };
+        let bytes = &mut self.out.output.0;
+        let mut tagged = Vec::with_capacity(bytes.len() + self.count as usize + 256);
+        tagged.extend_from_slice(&bytes[..HEADER]);
+        for value in bytes[HEADER..].chunks(usize::from(width)) {
+            tagged.push(RAW + width);
+            tagged.extend_from_slice(value);
+        }
+        *bytes = tagged;
+        self.layout = Layout::Tagged;
     }
 
     /// A value that is not plain, in postcard: out of line, so that the
@@ -233,6 +315,7 @@ impl Frame {
         Checkpoint {
             len: self.out.output.0.len(),
             count: self.count,
+            layout: self.layout,
         }
     }
 
@@ -245,17 +328,40 @@ impl Frame {
         let mut items = Items {
             rest: &bytes[HEADER..],
             left: self.count,
+            uniform: self.uniform_width(),
         };
         while let Some(Ok(_)) = items.next_item() {}
         let whole = bytes.len() - items.rest.len();
         self.out.output.0.truncate(whole);
+        if self.count == 0 {
+            self.layout = Layout::Empty;
+        }
     }
 
     /// Cuts the frame back to `checkpoint`: every item added since, whole
     /// or half written, is gone, from the bytes and from the count.
     pub(super) fn cut(&mut self, checkpoint: Checkpoint) {
-        self.out.output.0.truncate(checkpoint.len.max(HEADER));
+        let len = match (checkpoint.layout, self.layout) {
+            // The frame took the usual layout since: the whole items
+            // then each have their tag now.
+            (Layout::Uniform(width), Layout::Tagged) => {
+                HEADER + checkpoint.count as usize * (usize::from(width) + 1)
+            }
+            _ => checkpoint.len,
+        };
+        self.out.output.0.truncate(len.max(HEADER));
         self.count = checkpoint.count;
+        if checkpoint.layout == Layout::Empty {
+            self.layout = Layout::Empty;
+        }
+    }
+
+    /// The width of every item, in a uniform frame; 0 in the usual layout.
+    fn uniform_width(&self) -> u8 {
+        match self.layout {
+            Layout::Uniform(width) => width,
+            Layout::Empty | Layout::Tagged => 0,
+        }
     }
 
     /// Appends a task's failure report.
@@ -282,6 +388,9 @@ impl Frame {
         tag: u8,
         write: impl FnOnce(&mut postcard::Serializer<Bytes>) -> Result<(), String>,
     ) -> Result<(), String> {
+        if self.layout != Layout::Tagged {
+            self.tag_every_item();
+        }
         let start = self.out.output.0.len();
         self.out.output.0.push(tag);
         self.out.output.0.extend_from_slice(&[0; 4]);
@@ -320,6 +429,7 @@ impl Frame {
         let sent = out.write_all(bytes).and_then(|()| out.flush());
         bytes.truncate(HEADER);
         self.count = 0;
+        self.layout = Layout::Empty;
         sent
     }
 
@@ -331,10 +441,12 @@ impl Frame {
 
     /// Fills in the payload's length and the count.
     fn seal(&mut self) {
+        let uniform = self.uniform_width();
         let bytes = &mut self.out.output.0;
         let length = (bytes.len() - HEADER) as u64;
-        bytes[1..9].copy_from_slice(&length.to_le_bytes());
-        bytes[9..13].copy_from_slice(&self.count.to_le_bytes());
+        bytes[1] = uniform;
+        bytes[2..10].copy_from_slice(&length.to_le_bytes());
+        bytes[10..14].copy_from_slice(&self.count.to_le_bytes());
     }
 }
 
@@ -373,6 +485,8 @@ impl postcard::ser_flavors::Flavor for Bytes {
 /// A frame as it arrived.
 pub(super) struct Received {
     pub(super) kind: u8,
+    /// The width of every item, or 0 for the usual layout.
+    uniform: u8,
     count: u32,
     payload: Vec<u8>,
 }
@@ -391,6 +505,7 @@ impl Received {
         Items {
             rest: &self.payload,
             left: self.count,
+            uniform: self.uniform,
         }
     }
 
@@ -411,6 +526,8 @@ pub(super) struct Items<'a> {
     /// The bytes after the items read so far.
     rest: &'a [u8],
     left: u32,
+    /// The width of every item, or 0 for the usual layout.
+    uniform: u8,
 }
 
 impl<'a> Items<'a> {
@@ -422,6 +539,13 @@ impl<'a> Items<'a> {
             return None;
         }
         self.left -= 1;
+        if self.uniform > 0 {
+            let Some((bytes, rest)) = self.rest.split_at_checked(usize::from(self.uniform)) else {
+                return Some(Err(protocol("an item is cut short".to_owned())));
+            };
+            self.rest = rest;
+            return Some(Ok((RAW, bytes)));
+        }
         let (tag, length, rest) = match *self.rest {
             [tag, ref rest @ ..] if tag >= RAW => (RAW, usize::from(tag - RAW), rest),
             [tag, a, b, c, d, ref rest @ ..] => {
@@ -550,8 +674,12 @@ pub(super) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Received>>
         Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(error) => return Err(error),
     }
-    let length = u64::from_le_bytes(header[1..9].try_into().expect("eight bytes"));
-    let count = u32::from_le_bytes(header[9..13].try_into().expect("four bytes"));
+    let uniform = header[1];
+    let length = u64::from_le_bytes(header[2..10].try_into().expect("eight bytes"));
+    let count = u32::from_le_bytes(header[10..14].try_into().expect("four bytes"));
+    if usize::from(uniform) > RAW_WIDEST {
+        return Err(protocol(format!("a frame of items {uniform} bytes wide")));
+    }
     if length > MAX_FRAME_BYTES {
         return Err(protocol(format!(
             "a frame of {length} bytes, over the limit of {MAX_FRAME_BYTES}"
@@ -568,6 +696,7 @@ pub(super) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Received>>
     reader.take(length).read_to_end(&mut payload)?;
     Ok((payload.len() as u64 == length).then_some(Received {
         kind: header[0],
+        uniform,
         count,
         payload,
     }))
@@ -715,7 +844,7 @@ mod tests {
 
     #[test]
     fn a_header_announcing_too_much_is_an_error_not_an_allocation() {
-        let mut header = vec![kind::RESULTS];
+        let mut header = vec![kind::RESULTS, 0];
         header.extend_from_slice(&u64::MAX.to_le_bytes());
         header.extend_from_slice(&1u32.to_le_bytes());
         let error = read_frame(&mut header.as_slice()).err().unwrap();
@@ -729,6 +858,67 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn plain_values_of_one_width_travel_without_tags_until_one_breaks_the_pattern() {
+        let scope = CaptureScope::enter(false);
+        let mut frame = Frame::new(kind::RESULTS);
+        frame.push_value(&1u64, "", &scope).ok().unwrap();
+        frame.push_value(&2u64, "", &scope).ok().unwrap();
+        assert_eq!(frame.payload_len(), 16, "no tags");
+        // A narrower value, then a report: the frame takes tags.
+        frame.push_value(&3u8, "", &scope).ok().unwrap();
+        frame.push_report(&report("failed"));
+        assert!(frame.payload_len() > 3 * 9);
+        let arrived = received(frame);
+        let mut items = arrived.items();
+        assert_eq!(next_result::<u64>(&mut items).unwrap().ok(), Some(1));
+        assert_eq!(next_result::<u64>(&mut items).unwrap().ok(), Some(2));
+        assert_eq!(next_result::<u8>(&mut items).unwrap().ok(), Some(3));
+        assert!(matches!(next_result::<u8>(&mut items), Some(Err(Ok(_)))));
+        items.finish().unwrap();
+
+        // Cut back past the change of layout: the whole items stay, tagged.
+        let mut frame = Frame::new(kind::RESULTS);
+        frame.push_value(&1u64, "", &scope).ok().unwrap();
+        let after_one_again = frame.checkpoint();
+        frame.push_value("text", "", &scope).ok().unwrap();
+        frame.cut(after_one_again);
+        frame.push_value(&5u64, "", &scope).ok().unwrap();
+        let arrived = received(frame);
+        let mut items = arrived.items();
+        assert_eq!(next_result::<u64>(&mut items).unwrap().ok(), Some(1));
+        assert_eq!(next_result::<u64>(&mut items).unwrap().ok(), Some(5));
+        assert!(next_result::<u64>(&mut items).is_none());
+        items.finish().unwrap();
+
+        // A uniform frame whose last value panicked half way is cut back
+        // to its whole values.
+        let mut frame = Frame::new(kind::CHUNK);
+        frame.push_value(&7u32, "", &scope).ok().unwrap();
+        frame.out.output.0.extend_from_slice(&[1, 2]);
+        frame.cut_partial();
+        assert_eq!(frame.payload_len(), 4);
+        // A header whose layout is wider than any plain value is broken.
+        let mut bytes = received_bytes_of_one_u64();
+        bytes[1] = 17;
+        assert!(read_frame(&mut bytes.as_slice()).is_err());
+        // Values cut short in a uniform frame are a broken frame.
+        let mut bytes = received_bytes_of_one_u64();
+        bytes[1] = 3;
+        let arrived = read_frame(&mut bytes.as_slice()).unwrap().unwrap();
+        let mut items = arrived.items();
+        assert!(items.next_item().unwrap().is_ok());
+        assert!(items.next_item().is_none());
+        assert!(items.finish().is_err(), "five bytes left over");
+    }
+
+    fn received_bytes_of_one_u64() -> Vec<u8> {
+        let scope = CaptureScope::enter(false);
+        let mut frame = Frame::new(kind::RESULTS);
+        frame.push_value(&9u64, "", &scope).ok().unwrap();
+        frame.finish()
     }
 
     #[test]
