@@ -344,6 +344,7 @@ fn which_lints_fire_on_the_swallowed_programs() {
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
+        status: std::process::ExitStatus::default(),
         ending: Ending::Code(0),
         stdout: text,
         stderr: String::new(),
