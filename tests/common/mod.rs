@@ -385,37 +385,25 @@ impl Run {
     }
 }
 
-/// A binary written by [`rustc`], removed when dropped.
-pub struct Compiled(PathBuf);
+/// A binary written by [`rustc`], in a directory of its own that is
+/// removed when this is dropped.
+pub struct Compiled(tempfile::TempDir, PathBuf);
 
 impl Compiled {
     pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Compiled {
-    fn drop(&mut self) {
-        match std::fs::remove_file(&self.0) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                eprintln!("could not remove {}: {error}", self.0.display())
-            }
-            _ => {}
-        }
+        &self.1
     }
 }
 
 /// Compiles `source` (a path relative to the root) with `rustc` and
 /// `flags`, and returns the compile as a [`Run`] (the compiler's messages
-/// on stderr, normalised) with the binary it wrote, if any. The binary's
-/// name holds this process's id, so that two test runs in one tree never
-/// write the same file.
+/// on stderr, normalised) with the binary it wrote, if any.
 pub fn rustc(source: &str, flags: &[&str]) -> (Run, Compiled) {
-    let binary = Compiled(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{}-{}",
-        std::process::id(),
-        source.replace('/', "-")
-    )));
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a scratch directory");
+    let path = dir
+        .path()
+        .join(Path::new(source).file_stem().expect("a file name"));
+    let binary = Compiled(dir, path);
     let compiler = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(compiler)
         .args(["--edition", "2024", "--color", "never"])
