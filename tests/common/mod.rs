@@ -3,8 +3,8 @@
 //! what it prints, snapshots that into the top-level `snapshots/` folder
 //! the book includes, and hands it back to `assert_cmd`'s `Assert` so that
 //! tests state the rest with `predicates`. What no crate does stays here:
-//! the normalisation, the hang limit over a whole process tree, and the
-//! checks for survivors and leaked descriptors.
+//! the normalisation, the snapshot's layout, one build of every example,
+//! a hang limit over a whole process tree, and the survivor checks.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::path::{Path, PathBuf};
