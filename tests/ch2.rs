@@ -175,7 +175,7 @@ proptest! {
                 Line::Good { quantity, total } => {
                     prop_assert!(reported.is_none());
                     let shown = format!("  row {row}: sku{row} x{quantity} at {} cents\n", total / quantity);
-                    prop_assert!(fixed.stdout.contains(&shown), "missing {}", shown);
+                    fixed.assert().try_stdout(contains(shown))?;
                 }
                 Line::ZeroQuantity => prop_assert_eq!(
                     reported.map(|l| &l[prefix.len()..]),
