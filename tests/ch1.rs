@@ -2,6 +2,8 @@
 mod common;
 
 use common::{line_of, run};
+use predicates::prelude::*;
+use predicates::str::{contains, ends_with};
 use proptest::prelude::*;
 
 const DIR: &str = "chapters/01-panics-stay-in-their-thread";
@@ -11,19 +13,18 @@ fn swallowed_run_exits_0_with_a_reading_missing() {
     let run = run("ch1", &[]);
     snapshot!("ch1-swallowed", run);
 
-    assert_eq!(run.code(), Some(0), "main exits as if all went well");
-    // Six readings went in; the sum covers five and says nothing of the sixth.
-    assert_eq!(run.stdout, "summed 5 readings: total = 63\n");
-    // The only trace is the panic hook's line on stderr. It names the source
-    // line, but not the input that caused it.
     let line = line_of(&format!("{DIR}/swallowed.rs"), ".expect(\"a reading");
-    assert!(
-        run.stderr
-            .contains(&format!("panicked at {DIR}/swallowed.rs:{line}:")),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.stderr.contains("n/a") && !run.stdout.contains("n/a"));
+    run.assert()
+        // main exits as if all went well.
+        .code(0)
+        // Six readings went in; the sum covers five and says nothing of the
+        // sixth.
+        .stdout("summed 5 readings: total = 63\n")
+        // The only trace is the panic hook's line on stderr. It names the
+        // source line, but not the input that caused it.
+        .stderr(contains(format!("panicked at {DIR}/swallowed.rs:{line}:")))
+        .stderr(contains("n/a").not())
+        .stdout(contains("n/a").not());
 }
 
 #[test]
@@ -31,17 +32,15 @@ fn fixed_run_names_the_input_the_message_and_the_location() {
     let run = run("ch1-fixed", &[]);
     snapshot!("ch1-fixed", run);
 
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(run.stdout, "summed 5 readings: total = 63\n");
-    assert!(run.stderr.ends_with(
-        "error: \"n/a\": worker panicked: a reading is a whole number: \
-         ParseIntError { kind: InvalidDigit }\n"
-    ));
     let line = line_of(&format!("{DIR}/fixed.rs"), ".expect(\"a reading");
-    assert!(
-        run.stderr
-            .contains(&format!("panicked at {DIR}/fixed.rs:{line}:"))
-    );
+    run.assert()
+        .code(1)
+        .stdout("summed 5 readings: total = 63\n")
+        .stderr(ends_with(
+            "error: \"n/a\": worker panicked: a reading is a whole number: \
+             ParseIntError { kind: InvalidDigit }\n",
+        ))
+        .stderr(contains(format!("panicked at {DIR}/fixed.rs:{line}:")));
 }
 
 /// A reading: either a number the workers can parse, or junk that panics.
@@ -87,12 +86,13 @@ proptest! {
         );
 
         let swallowed = run("ch1", &args);
-        prop_assert_eq!(swallowed.code(), Some(0));
-        prop_assert_eq!(&swallowed.stdout, &summary);
+        swallowed.assert().try_code(0)?.try_stdout(summary.clone())?;
 
         let fixed = run("ch1-fixed", &args);
-        prop_assert_eq!(fixed.code(), Some(if bad.is_empty() { 0 } else { 1 }));
-        prop_assert_eq!(&fixed.stdout, &summary);
+        fixed
+            .assert()
+            .try_code(if bad.is_empty() { 0 } else { 1 })?
+            .try_stdout(summary)?;
         prop_assert_eq!(reported_failures(&fixed.stderr), bad);
     }
 }
@@ -102,9 +102,13 @@ fn fixed_run_reports_a_sum_that_overflows_and_keeps_the_other_readings() {
     let run = run("ch1-fixed", &["4294967295", "1", "n/a", "0"]);
     snapshot!("ch1-fixed-overflow", run);
 
-    assert_eq!(run.code(), Some(1));
-    // The reading that does not fit is one failure; the others still count.
-    assert_eq!(run.stdout, "summed 2 readings: total = 4294967295\n");
+    run.assert()
+        .code(1)
+        // The reading that does not fit is one failure; the others still
+        // count.
+        .stdout("summed 2 readings: total = 4294967295\n")
+        // main itself did not panic.
+        .stderr(contains("thread 'main'").not());
     let errors = run.error_lines();
     assert_eq!(
         errors,
@@ -114,8 +118,6 @@ fn fixed_run_reports_a_sum_that_overflows_and_keeps_the_other_readings() {
              ParseIntError { kind: InvalidDigit }",
         ]
     );
-    // main itself did not panic.
-    assert!(!run.stderr.contains("thread 'main'"), "{}", run.stderr);
 }
 
 #[test]
@@ -123,25 +125,22 @@ fn a_scope_panics_with_a_payload_of_its_own_and_the_message_stays_in_the_hook() 
     let run = run("ch1-scope", &[]);
     snapshot!("ch1-scope", run);
 
-    // `scope` joined the threads, then panicked on main: exit status 101.
-    assert_eq!(run.code(), Some(101));
-    assert_eq!(run.stdout, "");
-    let line = line_of(&format!("{DIR}/scope.rs"), "thread::scope(|scope|");
-    assert!(
-        run.stderr.contains(&format!(
-            "thread 'main' ([tid]) panicked at {DIR}/scope.rs:{line}:5:\n\
+    let scope = line_of(&format!("{DIR}/scope.rs"), "thread::scope(|scope|");
+    let expect = line_of(&format!("{DIR}/scope.rs"), ".expect(\"a reading");
+    run.assert()
+        // `scope` joined the threads, then panicked on main: exit status 101.
+        .code(101)
+        .stdout("")
+        .stderr(contains(format!(
+            "thread 'main' ([tid]) panicked at {DIR}/scope.rs:{scope}:5:\n\
              a scoped thread panicked\n"
-        )),
-        "{}",
-        run.stderr
-    );
-    // The worker's own message reached the hook, once, and nothing else.
-    assert_eq!(run.stderr.matches("a reading is a whole number").count(), 1);
-    let line = line_of(&format!("{DIR}/scope.rs"), ".expect(\"a reading");
-    assert!(run.stderr.contains(&format!(
-        "thread '<unnamed>' ([tid]) panicked at {DIR}/scope.rs:{line}:17:\n\
-         a reading is a whole number"
-    )));
+        )))
+        // The worker's own message reached the hook, once, and nothing else.
+        .stderr(contains("a reading is a whole number").count(1))
+        .stderr(contains(format!(
+            "thread '<unnamed>' ([tid]) panicked at {DIR}/scope.rs:{expect}:17:\n\
+             a reading is a whole number"
+        )));
 }
 
 #[test]
@@ -149,13 +148,14 @@ fn a_scope_whose_handles_are_joined_reports_each_panic_with_its_input() {
     let run = run("ch1-scope-fixed", &[]);
     snapshot!("ch1-scope-fixed", run);
 
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(run.stdout, "total = 17\n");
-    assert!(!run.stderr.contains("a scoped thread panicked"));
-    assert!(run.stderr.ends_with(
-        "error: \"n/a\": worker panicked: a reading is a whole number: \
-         ParseIntError { kind: InvalidDigit }\n"
-    ));
+    run.assert()
+        .code(1)
+        .stdout("total = 17\n")
+        .stderr(contains("a scoped thread panicked").not())
+        .stderr(ends_with(
+            "error: \"n/a\": worker panicked: a reading is a whole number: \
+             ParseIntError { kind: InvalidDigit }\n",
+        ));
 }
 
 #[test]
@@ -164,10 +164,12 @@ fn in_python_a_thread_that_raises_is_printed_and_main_exits_0() {
         return;
     };
     snapshot!("ch1-python", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "summed 5 readings: total = 63\n");
-    assert!(
-        run.stderr
-            .starts_with("ValueError: invalid literal for int()")
-    );
+    run.assert()
+        .code(0)
+        .stdout("summed 5 readings: total = 63\n")
+        // The last line of stderr (the traceback before it names CPython's
+        // own files).
+        .stderr(predicates::str::starts_with(
+            "ValueError: invalid literal for int()",
+        ));
 }

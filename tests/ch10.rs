@@ -65,12 +65,14 @@ fn swallowed_run_loses_the_audit_log_and_leaves_the_compressor_behind() {
     }
     assert_eq!(orphans.len(), 1, "the compressor outlives its parent");
     snapshot!("ch10-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    // Three audit lines were written into the buffer; none reached stdout.
-    assert_eq!(run.stdout, "archive done\n");
-    // The compressor finished on its own, after its parent had declared
-    // the archive done without it.
-    assert_eq!(run.stderr, "compressor: compressed 3 files\n");
+    run.assert()
+        .code(0)
+        // Three audit lines were written into the buffer; none reached
+        // stdout.
+        .stdout("archive done\n")
+        // The compressor finished on its own, after its parent had declared
+        // the archive done without it.
+        .stderr("compressor: compressed 3 files\n");
 }
 
 #[test]
@@ -86,31 +88,28 @@ fn fixed_run_flushes_the_log_and_reaps_the_compressor() {
     }
     assert_eq!(orphans, [], "the archiver reaps its compressor");
     snapshot!("ch10-fixed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "audit: archived jan.csv\naudit: archived feb.csv\naudit: archived mar.csv\n\
-         archive done; compressor exited with code 0\n"
-    );
-    assert_eq!(run.stderr, "compressor: compressed 3 files\n");
+    run.assert()
+        .code(0)
+        .stdout(
+            "audit: archived jan.csv\naudit: archived feb.csv\naudit: archived mar.csv\n\
+             archive done; compressor exited with code 0\n",
+        )
+        .stderr("compressor: compressed 3 files\n");
 }
 
 #[test]
 fn tokio_swallowed_run_drops_every_upload() {
     let run = run("ch10-tokio", &[]);
     snapshot!("ch10-tokio-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "queued 3 uploads\n");
+    run.assert().code(0).stdout("queued 3 uploads\n");
 }
 
 #[test]
 fn tokio_fixed_run_waits_for_every_upload() {
     let run = run("ch10-tokio-fixed", &[]);
     snapshot!("ch10-tokio-fixed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "queued 3 uploads\nuploaded [\"jan.csv\", \"feb.csv\", \"mar.csv\"]\n3 of 3 uploads finished\n"
+    run.assert().code(0).stdout(
+        "queued 3 uploads\nuploaded [\"jan.csv\", \"feb.csv\", \"mar.csv\"]\n3 of 3 uploads finished\n",
     );
 }
 

@@ -8,6 +8,7 @@ use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{Config, ProcessPool};
 use no_silent_failures::process::Exit;
 use no_silent_failures::worker::UNKNOWN_ROLE_EXIT;
+use predicates::str::{ends_with, starts_with};
 
 const TASKS: &str = "chapters/13-capstone-process-pool/tasks.rs";
 const SWALLOWED: &str = "chapters/13-capstone-process-pool/swallowed.rs";
@@ -28,36 +29,29 @@ fn swallowed_run_stalls_then_exits_0_with_six_of_eight_results_missing() {
     // runs out: a lower bound, so no timing can make it flaky.
     assert!(started.elapsed() >= NAIVE_PATIENCE);
     snapshot!("ch13-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "square 12: 144\nsquare 7: 49\npool finished: 2 results\n"
-    );
+    run.assert()
+        .code(0)
+        .stdout("square 12: 144\nsquare 7: 49\npool finished: 2 results\n");
 }
 
 #[test]
 fn swallowed_pool_answers_all_only_when_nothing_fails_and_ends_even_on_a_hang() {
-    let run_clean = run("ch13", &["square 2", "square 3", "square 4"]);
-    assert_eq!(
-        run_clean.stdout,
-        "square 2: 4\nsquare 3: 9\nsquare 4: 16\npool finished: 3 results\n"
-    );
+    run("ch13", &["square 2", "square 3", "square 4"])
+        .assert()
+        .stdout("square 2: 4\nsquare 3: 9\nsquare 4: 16\npool finished: 3 results\n");
     // With every worker alive, a returned error still goes missing.
-    let run_error = run("ch13", &["square 2", "square x", "square 3"]);
-    assert_eq!(run_error.code(), Some(0));
-    assert_eq!(
-        run_error.stdout,
-        "square 2: 4\nsquare 3: 9\npool finished: 2 results\n"
-    );
+    run("ch13", &["square 2", "square x", "square 3"])
+        .assert()
+        .code(0)
+        .stdout("square 2: 4\nsquare 3: 9\npool finished: 2 results\n");
     // A hung task costs one patience, and the hung worker is killed.
     let started = Instant::now();
     let run_hang = run("ch13", &["square 2", "hang", "square 3"]);
     assert!(started.elapsed() >= NAIVE_PATIENCE);
-    assert_eq!(run_hang.code(), Some(0));
-    assert_eq!(
-        run_hang.stdout,
-        "square 2: 4\nsquare 3: 9\npool finished: 2 results\n"
-    );
+    run_hang
+        .assert()
+        .code(0)
+        .stdout("square 2: 4\nsquare 3: 9\npool finished: 2 results\n");
 }
 
 #[cfg(unix)]
@@ -65,28 +59,25 @@ fn swallowed_pool_answers_all_only_when_nothing_fails_and_ends_even_on_a_hang() 
 fn fixed_run_gives_every_input_exactly_one_outcome() {
     let run = run("ch13-fixed", &[]);
     snapshot!("ch13-fixed", run);
-    assert_eq!(run.code(), Some(1));
     let line = line_of(TASKS, "panic!(\"task {input:?} panicked\")");
-    assert_eq!(
-        run.stdout,
-        "#0 \"square 7\": 49\n\
-         #3 \"square 12\": 144\n\
-         #7 \"noise 5\": 5\n\
-         3 of 8 succeeded, 5 failed; 8 outcomes reported as they came\n"
-    );
-    // Failures on stderr, each `error: INPUT: REASON`, a death with the
-    // lines its own task wrote on stderr.
-    assert_eq!(
-        run.stderr,
-        format!(
+    run.assert()
+        .code(1)
+        .stdout(
+            "#0 \"square 7\": 49\n\
+             #3 \"square 12\": 144\n\
+             #7 \"noise 5\": 5\n\
+             3 of 8 succeeded, 5 failed; 8 outcomes reported as they came\n",
+        )
+        // Failures on stderr, each `error: INPUT: REASON`, a death with the
+        // lines its own task wrote on stderr.
+        .stderr(format!(
             "error: \"square x\": returned an error: \"x\" is not a number\n\
              error: \"panic\": panicked at {TASKS}:{line}:25: task \"panic\" panicked\n\
              error: \"abort\": worker killed by signal 6 (SIGABRT) before delivering a result\n\
              \x20   stderr: task \"abort\": out of options, aborting\n\
              error: \"kill\": worker killed by signal 9 (SIGKILL) before delivering a result\n\
              error: \"exit0\": worker exited with code 0 before delivering a result\n"
-        )
-    );
+        ));
 }
 
 #[test]
@@ -96,15 +87,15 @@ fn fixed_run_times_out_a_hang_and_brings_an_8_mib_result_home_whole() {
     let run = run("ch13-fixed", &["square 3", "hang", "big 8", "square 4"]);
     // Two timeouts of 500 ms: the stuck chunk, then the culprit alone.
     assert!(started.elapsed() >= Duration::from_secs(1));
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "#0 \"square 3\": 9\n\
-         #2 \"big 8\": 8388608 bytes\n\
-         #3 \"square 4\": 16\n\
-         3 of 4 succeeded, 1 failed; 4 outcomes reported as they came\n"
-    );
-    assert_eq!(run.stderr, "error: \"hang\": timed out after 500ms\n");
+    run.assert()
+        .code(1)
+        .stdout(
+            "#0 \"square 3\": 9\n\
+             #2 \"big 8\": 8388608 bytes\n\
+             #3 \"square 4\": 16\n\
+             3 of 4 succeeded, 1 failed; 4 outcomes reported as they came\n",
+        )
+        .stderr("error: \"hang\": timed out after 500ms\n");
 }
 
 fn pool(timeout: Duration) -> ProcessPool {
@@ -710,11 +701,10 @@ fn in_python_a_pool_whose_worker_is_killed_waits_forever() {
         return;
     };
     snapshot!("ch13-python-pool", run);
-    assert_eq!(
-        run.stdout,
+    run.assert().stdout(
         "no results after 300 ms: the map waits for a task that will never finish\n\
          a task submitted afterwards is answered: 16\n\
-         and the map is still waiting: True\n"
+         and the map is still waiting: True\n",
     );
 }
 
@@ -724,9 +714,9 @@ fn in_python_an_executor_whose_worker_is_killed_breaks_for_good() {
         return;
     };
     snapshot!("ch13-python-executor", run);
-    assert!(run.stdout.starts_with("killed task: BrokenProcessPool: "));
-    assert!(
-        run.stdout
-            .ends_with("next task: BrokenProcessPool (the whole executor is unusable)\n")
-    );
+    run.assert()
+        .stdout(starts_with("killed task: BrokenProcessPool: "))
+        .stdout(ends_with(
+            "next task: BrokenProcessPool (the whole executor is unusable)\n",
+        ));
 }

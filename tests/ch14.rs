@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{Ending, Run, line_of, root, run};
+use predicates::str::{contains, starts_with};
 use proptest::prelude::*;
 
 const BACKUPS: &str = "chapters/14-audit-checklist/backups.rs";
@@ -14,30 +15,26 @@ const BACKUPS: &str = "chapters/14-audit-checklist/backups.rs";
 fn swallowed_run_exits_0_and_says_nothing_of_two_failed_backups() {
     let run = run("ch14", &[]);
     snapshot!("ch14-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "backed up 3 entries, 422 MiB\n");
-    // The runner caught the panic, so not even the panic hook spoke.
-    assert_eq!(run.stderr, "");
+    run.assert()
+        .code(0)
+        .stdout("backed up 3 entries, 422 MiB\n")
+        // The runner caught the panic, so not even the panic hook spoke.
+        .stderr("");
 }
 
 #[test]
 fn fixed_run_reports_each_failure_with_its_input_and_reason() {
     let run = run("ch14-fixed", &[]);
     snapshot!("ch14-fixed", run);
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "mail:120: 120 MiB\ncode:300: 300 MiB\nnotes:2: 2 MiB\n3 of 5 succeeded, 2 failed\n"
-    );
     let line = line_of(BACKUPS, ".expect(\"the size is a number of MiB\")");
-    assert_eq!(
-        run.stderr,
-        format!(
+    run.assert()
+        .code(1)
+        .stdout("mail:120: 120 MiB\ncode:300: 300 MiB\nnotes:2: 2 MiB\n3 of 5 succeeded, 2 failed\n")
+        .stderr(format!(
             "error: photos:lots: panicked at {BACKUPS}:{line}:33: \
              the size is a number of MiB: ParseIntError {{ kind: InvalidDigit }}\n\
              error: videos:4096: returned an error: videos holds 4096 MiB, over the 1024 MiB quota\n"
-        )
-    );
+        ));
 }
 
 /// A backup entry, and whether it should fail.
@@ -67,13 +64,15 @@ proptest! {
             .collect();
 
         let swallowed = run("ch14", &args);
-        prop_assert_eq!(swallowed.code(), Some(0));
-        prop_assert_eq!(&swallowed.stderr, "");
         let reported = format!("backed up {} entries, ", args.len() - failing.len());
-        prop_assert!(swallowed.stdout.starts_with(&reported), "{}", swallowed.stdout);
+        swallowed
+            .assert()
+            .try_code(0)?
+            .try_stderr("")?
+            .try_stdout(starts_with(reported))?;
 
         let fixed = run("ch14-fixed", &args);
-        prop_assert_eq!(fixed.code(), Some(if failing.is_empty() { 0 } else { 1 }));
+        fixed.assert().try_code(if failing.is_empty() { 0 } else { 1 })?;
         let errors: Vec<&str> = fixed.stderr.lines().collect();
         prop_assert_eq!(errors.len(), failing.len(), "{}", fixed.stderr);
         for (line, entry) in errors.iter().zip(&failing) {
@@ -219,7 +218,7 @@ type Hit = (String, String, u64);
 
 fn run_clippy() -> Result<Vec<Hit>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = assert_cmd::Command::new(cargo);
     command
         .args([
             "clippy",
@@ -344,6 +343,7 @@ fn which_lints_fire_on_the_swallowed_programs() {
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
+        status: std::process::ExitStatus::default(),
         ending: Ending::Code(0),
         stdout: text,
         stderr: String::new(),
@@ -422,7 +422,7 @@ fn rustc_lints_see_a_dropped_join_handle_both_ways() {
         source,
         &["-W", "unused_results", "-W", "let_underscore_drop"],
     );
-    assert_eq!(compile.code(), Some(0), "{}", compile.stderr);
+    compile.assert().success();
     let statement = line_of(source, "    thread::spawn(|| println!(\"detached\"));");
     let let_underscore = line_of(source, "let _ = thread::spawn(");
     let warnings: Vec<(&str, String)> = compile
@@ -453,14 +453,13 @@ fn rustc_lints_see_a_dropped_join_handle_both_ways() {
 
 /// Runs the checklist's `audit.sh` on `dir` and returns what it printed.
 fn audit(dir: &Path) -> String {
-    let output = Command::new("sh")
+    let assert = assert_cmd::Command::new("sh")
         .arg(root().join("chapters/14-audit-checklist/audit.sh"))
         .arg(dir)
         .current_dir(root())
-        .output()
-        .expect("sh runs");
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout).unwrap()
+        .assert()
+        .success();
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
 }
 
 /// A scratch directory of files, removed when dropped.
@@ -559,28 +558,26 @@ fn the_audit_finds_poisoned_locks_stepped_around_and_nothing_unrelated() {
 fn an_unwind_only_program_does_not_build_with_panic_abort() {
     let source = "chapters/14-audit-checklist/unwind_only.rs";
     let (unwinding, _) = common::rustc(source, &[]);
-    assert_eq!(unwinding.code(), Some(0), "{}", unwinding.stderr);
+    unwinding.assert().success();
     let (aborting, _) = common::rustc(source, &["-C", "panic=abort"]);
-    assert_eq!(aborting.code(), Some(1));
-    assert!(
-        aborting.stderr.contains("this program catches panics"),
-        "{}",
-        aborting.stderr
-    );
+    aborting
+        .assert()
+        .code(1)
+        .stderr(contains("this program catches panics"));
 }
 
 #[test]
 fn a_must_use_handle_type_makes_a_forgotten_task_a_warning() {
     let source = "chapters/14-audit-checklist/must_use.rs";
     let (compile, _) = common::rustc(source, &[]);
-    assert_eq!(compile.code(), Some(0));
     let line = line_of(source, "    start(|| 1 + 1);");
-    assert!(
-        compile
-            .stderr
-            .starts_with("warning: unused `TaskHandle` that must be used")
-    );
-    assert!(compile.stderr.contains(&format!("{source}:{line}:5")));
+    compile
+        .assert()
+        .success()
+        .stderr(starts_with(
+            "warning: unused `TaskHandle` that must be used",
+        ))
+        .stderr(contains(format!("{source}:{line}:5")));
     snapshot!("ch14-must-use", compile);
 }
 

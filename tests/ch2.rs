@@ -5,6 +5,8 @@ use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
 use common::{line_of, run};
+use predicates::prelude::*;
+use predicates::str::{contains, ends_with};
 use proptest::prelude::*;
 use rayon::prelude::*;
 
@@ -15,25 +17,27 @@ fn swallowed_run_exits_0_having_imported_nothing() {
     let run = run("ch2", &[]);
     snapshot!("ch2-swallowed", run);
 
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "batch monday: imported 0 orders\n\
-         batch tuesday: imported 0 orders\n\
-         done: 0 orders imported\n"
-    );
-    // Monday's two bad lines returned errors: not a word about them anywhere.
-    assert!(!run.stderr.contains("bolt:x") && !run.stderr.contains("chain:1"));
-    assert!(!run.stderr.contains("quantity") && !run.stderr.contains("expected SKU"));
-    // Tuesday's zero quantity panicked: the hook's line is the only trace,
-    // and it does not say which line of input did it.
     let line = line_of(&format!("{DIR}/orders.rs"), "total / quantity");
-    assert!(
-        run.stderr
-            .contains(&format!("panicked at {DIR}/orders.rs:{line}:"))
-    );
-    assert!(run.stderr.contains("attempt to divide by zero"));
-    assert!(!run.stderr.contains("bolt:0"));
+    run.assert()
+        .code(0)
+        .stdout(
+            "batch monday: imported 0 orders\n\
+             batch tuesday: imported 0 orders\n\
+             done: 0 orders imported\n",
+        )
+        // Monday's two bad lines returned errors: not a word about them
+        // anywhere.
+        .stderr(contains("bolt:x").not().and(contains("chain:1").not()))
+        .stderr(
+            contains("quantity")
+                .not()
+                .and(contains("expected SKU").not()),
+        )
+        // Tuesday's zero quantity panicked: the hook's line is the only
+        // trace, and it does not say which line of input did it.
+        .stderr(contains(format!("panicked at {DIR}/orders.rs:{line}:")))
+        .stderr(contains("attempt to divide by zero"))
+        .stderr(contains("bolt:0").not());
 }
 
 #[test]
@@ -41,19 +45,14 @@ fn fixed_run_keeps_every_good_order_and_names_every_bad_line() {
     let run = run("ch2-fixed", &[]);
     snapshot!("ch2-fixed", run);
 
-    assert_eq!(run.code(), Some(1));
-    assert!(
-        run.stdout
-            .contains("batch monday: imported 4 of 6 orders\n")
-    );
-    assert!(
-        run.stdout
-            .contains("batch tuesday: imported 2 of 3 orders\n")
-    );
-    assert!(
-        run.stdout
-            .ends_with("done: 6 orders imported, 3 rejected\n")
-    );
+    // The panic's location is on the hook's line.
+    let line = line_of(&format!("{DIR}/orders.rs"), "total / quantity");
+    run.assert()
+        .code(1)
+        .stdout(contains("batch monday: imported 4 of 6 orders\n"))
+        .stdout(contains("batch tuesday: imported 2 of 3 orders\n"))
+        .stdout(ends_with("done: 6 orders imported, 3 rejected\n"))
+        .stderr(contains(format!("panicked at {DIR}/orders.rs:{line}:")));
     let errors = run.error_lines();
     assert_eq!(
         errors,
@@ -62,12 +61,6 @@ fn fixed_run_keeps_every_good_order_and_names_every_bad_line() {
             "error: \"chain:1\": monday row 4: expected SKU:QTY:CENTS, got \"chain:1\"",
             "error: \"bolt:0:300\": tuesday row 1: panicked: attempt to divide by zero",
         ]
-    );
-    // The panic's location is on the hook's line.
-    let line = line_of(&format!("{DIR}/orders.rs"), "total / quantity");
-    assert!(
-        run.stderr
-            .contains(&format!("panicked at {DIR}/orders.rs:{line}:"))
     );
 }
 
@@ -163,17 +156,18 @@ proptest! {
         let all_good = good == lines.len();
 
         let swallowed = run("ch2", &args);
-        prop_assert_eq!(swallowed.code(), Some(0));
         let kept = if all_good { good } else { 0 };
-        prop_assert_eq!(
-            &swallowed.stdout,
-            &format!("batch args: imported {kept} orders\ndone: {kept} orders imported\n")
-        );
+        swallowed
+            .assert()
+            .try_code(0)?
+            .try_stdout(format!("batch args: imported {kept} orders\ndone: {kept} orders imported\n"))?;
 
         let fixed = run("ch2-fixed", &args);
-        prop_assert_eq!(fixed.code(), Some(if all_good { 0 } else { 1 }));
         let summary = format!("batch args: imported {good} of {} orders\n", lines.len());
-        prop_assert!(fixed.stdout.contains(&summary));
+        fixed
+            .assert()
+            .try_code(if all_good { 0 } else { 1 })?
+            .try_stdout(contains(summary))?;
         for (row, (line, text)) in lines.iter().zip(&texts).enumerate() {
             let prefix = format!("error: {text:?}: args row {row}: ");
             let reported = fixed.stderr.lines().find(|l| l.starts_with(&prefix));
@@ -181,7 +175,7 @@ proptest! {
                 Line::Good { quantity, total } => {
                     prop_assert!(reported.is_none());
                     let shown = format!("  row {row}: sku{row} x{quantity} at {} cents\n", total / quantity);
-                    prop_assert!(fixed.stdout.contains(&shown), "missing {}", shown);
+                    fixed.assert().try_stdout(contains(shown))?;
                 }
                 Line::ZeroQuantity => prop_assert_eq!(
                     reported.map(|l| &l[prefix.len()..]),
@@ -200,10 +194,8 @@ fn in_python_pool_map_raises_and_keeps_no_result() {
         return;
     };
     snapshot!("ch2-python", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "map raised ZeroDivisionError: integer division or modulo by zero\nresults: None\n"
+    run.assert().code(0).stdout(
+        "map raised ZeroDivisionError: integer division or modulo by zero\nresults: None\n",
     );
 }
 

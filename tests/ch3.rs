@@ -2,6 +2,8 @@
 mod common;
 
 use common::{line_of, run};
+use predicates::prelude::*;
+use predicates::str::{contains, ends_with};
 use proptest::prelude::*;
 
 const NOTIFY: &str = "chapters/03-fire-and-forget/notify.rs";
@@ -10,32 +12,30 @@ fn assert_swallowed(example: &str) {
     let run = run(example, &[]);
     snapshot!(format!("{example}-swallowed"), run);
 
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "sent 4 notifications\n");
-    // The returned Err for bob vanished without a trace.
-    assert!(!run.stderr.contains("bob") && !run.stderr.contains("no @"));
-    // The panic for the empty recipient reached only the hook.
     let line = line_of(NOTIFY, "assert!(!recipient.is_empty()");
-    assert!(
-        run.stderr
-            .contains(&format!("panicked at {NOTIFY}:{line}:"))
-    );
-    assert_eq!(run.stderr.matches("panicked at").count(), 1);
+    run.assert()
+        .code(0)
+        .stdout("sent 4 notifications\n")
+        // The returned Err for bob vanished without a trace.
+        .stderr(contains("bob").not().and(contains("no @").not()))
+        // The panic for the empty recipient reached only the hook.
+        .stderr(contains(format!("panicked at {NOTIFY}:{line}:")))
+        .stderr(contains("panicked at").count(1));
 }
 
 fn assert_fixed(example: &str) {
     let run = run(example, &[]);
     snapshot!(example, run);
 
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "sent to \"ana@example.org\"\nsent to \"eve@example.org\"\nsent 2 of 4 notifications\n"
-    );
-    assert!(run.stderr.ends_with(
-        "error: \"bob.example.org\": returned: cannot deliver to \"bob.example.org\": no @ in address\n\
-         error: \"\": panicked: recipient must not be empty\n"
-    ));
+    run.assert()
+        .code(1)
+        .stdout(
+            "sent to \"ana@example.org\"\nsent to \"eve@example.org\"\nsent 2 of 4 notifications\n",
+        )
+        .stderr(ends_with(
+            "error: \"bob.example.org\": returned: cannot deliver to \"bob.example.org\": no @ in address\n\
+             error: \"\": panicked: recipient must not be empty\n",
+        ));
 }
 
 #[test]
@@ -88,12 +88,14 @@ proptest! {
             .collect();
         for (swallowed, fixed) in [("ch3", "ch3-fixed"), ("ch3-tokio", "ch3-tokio-fixed")] {
             let quiet = run(swallowed, &args);
-            prop_assert_eq!(quiet.code(), Some(0));
-            prop_assert_eq!(&quiet.stdout, &format!("sent {} notifications\n", recipients.len()));
-            prop_assert!(!quiet.stderr.contains("no @"));
+            quiet
+                .assert()
+                .try_code(0)?
+                .try_stdout(format!("sent {} notifications\n", recipients.len()))?
+                .try_stderr(contains("no @").not())?;
 
             let loud = run(fixed, &args);
-            prop_assert_eq!(loud.code(), Some(if expected.is_empty() { 0 } else { 1 }));
+            loud.assert().try_code(if expected.is_empty() { 0 } else { 1 })?;
             let reported = loud.error_lines();
             prop_assert_eq!(reported, expected.iter().map(String::as_str).collect::<Vec<_>>());
         }
@@ -107,25 +109,22 @@ fn tokio_drops_a_detached_tasks_output_and_panic_as_soon_as_the_task_ends() {
     let run = run("ch3-tokio-dropped", &[]);
     snapshot!("ch3-tokio-dropped", run);
 
-    assert_eq!(run.code(), Some(0));
-    // Both outputs are dropped on the runtime's thread, before main goes on.
-    assert_eq!(
-        run.stdout,
-        "main: both handles dropped, the tasks not yet ended\n\
-         dropped on thread 'tokio-rt-worker': the error the task returned\n\
-         dropped on thread 'tokio-rt-worker': the task's panic payload\n\
-         main: still running, and both outputs are already gone\n"
-    );
-    // The panic reached the hook, which cannot read a payload that is not
-    // a string.
     let line = line_of(DROPPED, "std::panic::panic_any(Loud");
-    assert!(
-        run.stderr.contains(&format!(
+    run.assert()
+        .code(0)
+        // Both outputs are dropped on the runtime's thread, before main goes
+        // on.
+        .stdout(
+            "main: both handles dropped, the tasks not yet ended\n\
+             dropped on thread 'tokio-rt-worker': the error the task returned\n\
+             dropped on thread 'tokio-rt-worker': the task's panic payload\n\
+             main: still running, and both outputs are already gone\n",
+        )
+        // The panic reached the hook, which cannot read a payload that is
+        // not a string.
+        .stderr(contains(format!(
             "thread 'tokio-rt-worker' ([tid]) panicked at {DROPPED}:{line}:9:\nBox<dyn Any>\n"
-        )),
-        "{}",
-        run.stderr
-    );
+        )));
 }
 
 #[test]
@@ -133,17 +132,17 @@ fn an_awaited_handle_brings_the_output_and_the_payload_to_main() {
     let run = run("ch3-tokio-dropped-fixed", &[]);
     snapshot!("ch3-tokio-dropped-fixed", run);
 
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "dropped on thread 'main': the error the task returned\n\
-         dropped on thread 'main': the task's panic payload\n\
-         main: both outputs reached main\n"
-    );
-    assert!(run.stderr.ends_with(
-        "error: returns: returned: the error the task returned\n\
-         error: panics: panicked: the task's panic payload\n"
-    ));
+    run.assert()
+        .code(1)
+        .stdout(
+            "dropped on thread 'main': the error the task returned\n\
+             dropped on thread 'main': the task's panic payload\n\
+             main: both outputs reached main\n",
+        )
+        .stderr(ends_with(
+            "error: returns: returned: the error the task returned\n\
+             error: panics: panicked: the task's panic payload\n",
+        ));
 }
 
 #[test]
@@ -152,7 +151,8 @@ fn in_python_apply_async_without_get_prints_nothing_and_exits_0() {
         return;
     };
     snapshot!("ch3-python", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "sent 4 notifications\n");
-    assert_eq!(run.stderr, "");
+    run.assert()
+        .code(0)
+        .stdout("sent 4 notifications\n")
+        .stderr("");
 }

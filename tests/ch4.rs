@@ -7,6 +7,8 @@ use std::thread;
 
 use common::{line_of, run, run_with_env};
 use no_silent_failures::panic::{NON_STRING_PAYLOAD, catch, catch_with_backtrace, message};
+use predicates::prelude::*;
+use predicates::str::{contains, ends_with};
 use proptest::prelude::*;
 
 const JOBS: &str = "chapters/04-the-panic-payload/jobs.rs";
@@ -17,19 +19,17 @@ fn swallowed_run_exits_0_and_logs_unknown_error_for_two_of_three_panics() {
     let run = run("ch4", &[]);
     snapshot!("ch4-swallowed", run);
 
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "job checksum failed: checksum mismatch\n\
-         job upload failed: unknown error\n\
-         job index failed: unknown error\n\
-         1 of 4 jobs done\n"
-    );
-    // The formatted message existed: only the hook saw it.
-    assert!(
-        run.stderr
-            .contains("upload of report.pdf failed with status 503")
-    );
+    let mut assert = run
+        .assert()
+        .code(0)
+        .stdout(
+            "job checksum failed: checksum mismatch\n\
+             job upload failed: unknown error\n\
+             job index failed: unknown error\n\
+             1 of 4 jobs done\n",
+        )
+        // The formatted message existed: only the hook saw it.
+        .stderr(contains("upload of report.pdf failed with status 503"));
     // So did every location.
     for needle in [
         "panic!(\"checksum",
@@ -37,8 +37,9 @@ fn swallowed_run_exits_0_and_logs_unknown_error_for_two_of_three_panics() {
         "panic_any(JobAborted",
     ] {
         let line = line_of(JOBS, needle);
-        assert!(run.stderr.contains(&format!("panicked at {JOBS}:{line}:")));
-        assert!(!run.stdout.contains(&format!("{JOBS}:{line}")));
+        assert = assert
+            .stderr(contains(format!("panicked at {JOBS}:{line}:")))
+            .stdout(contains(format!("{JOBS}:{line}")).not());
     }
 }
 
@@ -47,8 +48,15 @@ fn fixed_run_reports_message_location_and_thread_and_bounds_the_wait() {
     let run = run("ch4-fixed", &[]);
     snapshot!("ch4-fixed", run);
 
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(run.stdout, "job resize: ok\n1 of 5 jobs done\n");
+    let mut assert = run
+        .assert()
+        .code(1)
+        .stdout("job resize: ok\n1 of 5 jobs done\n")
+        .stderr(ends_with(
+            "error: sync: no outcome within 200ms; its thread is still running\n",
+        ))
+        // Captured panics print nothing of their own: no hook line at all.
+        .stderr(contains("([tid]) panicked at").not());
     for (job, needle, message) in [
         ("checksum", "panic!(\"checksum", "checksum mismatch"),
         (
@@ -59,37 +67,31 @@ fn fixed_run_reports_message_location_and_thread_and_bounds_the_wait() {
         ("index", "panic_any(JobAborted", NON_STRING_PAYLOAD),
     ] {
         let line = line_of(JOBS, needle);
-        let expected =
-            format!("error: {job}: panicked in thread 'job-{job}' at {JOBS}:{line}:5: {message}\n");
-        assert!(run.stderr.contains(&expected), "missing {expected:?}");
+        assert = assert.stderr(contains(format!(
+            "error: {job}: panicked in thread 'job-{job}' at {JOBS}:{line}:5: {message}\n"
+        )));
     }
-    assert!(
-        run.stderr
-            .ends_with("error: sync: no outcome within 200ms; its thread is still running\n")
-    );
-    // Captured panics print nothing of their own: no hook line at all.
-    assert!(
-        !run.stderr.contains("([tid]) panicked at"),
-        "{}",
-        run.stderr
-    );
 }
 
 #[test]
 fn fixed_run_with_backtrace_shows_the_panicking_function() {
     // The backtrace is captured on request, whatever RUST_BACKTRACE says.
     let run = run_with_env("ch4-fixed", &["--backtrace"], &[("RUST_BACKTRACE", "0")]);
-    assert_eq!(run.code(), Some(1));
+    let mut assert = run
+        .assert()
+        .code(1)
+        .stdout(ends_with("1 of 5 jobs done\n"))
+        .stderr(contains("upload_report"));
     // Naming the frames waits until main prints them: it takes about as
     // long as the deadline, and no job may miss the deadline because of it.
     for job in ["checksum", "upload", "index"] {
-        let line = format!("error: {job}: panicked in thread 'job-{job}'");
-        assert!(run.stderr.contains(&line), "{}", run.stderr);
+        assert = assert.stderr(contains(format!(
+            "error: {job}: panicked in thread 'job-{job}'"
+        )));
     }
-    assert!(run.stdout.ends_with("1 of 5 jobs done\n"));
-    assert!(run.stderr.contains("upload_report"), "{}", run.stderr);
-    let without = common::run("ch4-fixed", &[]);
-    assert!(!without.stderr.contains("upload_report"));
+    common::run("ch4-fixed", &[])
+        .assert()
+        .stderr(contains("upload_report").not());
 }
 
 const HOOK: &str = "chapters/04-the-panic-payload/hook.rs";
@@ -101,20 +103,15 @@ fn a_hook_set_after_the_first_catch_loses_the_location_and_prints() {
     let run = run("ch4-hook", &[]);
     snapshot!("ch4-hook", run);
 
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(run.stdout, "");
     let line = line_of(HOOK, ".expect(\"a reading");
     // Before the new hook, the capture has message, thread and location.
     // After it, the new hook prints the panic `catch` was given, and the
     // capture keeps only the payload's message.
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: \"n/a\": panicked in thread 'main' at {HOOK}:{line}:17: {PARSE_ERROR}\n\
-             app hook: panicked at {HOOK}:{line}:17: {PARSE_ERROR}\n\
-             error: \"x\": panicked: {PARSE_ERROR}\n"
-        )
-    );
+    run.assert().code(1).stdout("").stderr(format!(
+        "error: \"n/a\": panicked in thread 'main' at {HOOK}:{line}:17: {PARSE_ERROR}\n\
+         app hook: panicked at {HOOK}:{line}:17: {PARSE_ERROR}\n\
+         error: \"x\": panicked: {PARSE_ERROR}\n"
+    ));
 }
 
 #[test]
@@ -122,18 +119,14 @@ fn a_hook_set_before_the_first_catch_is_chained_to_and_the_location_kept() {
     let run = run("ch4-hook-fixed", &[]);
     snapshot!("ch4-hook-fixed", run);
 
-    assert_eq!(run.code(), Some(1));
     let line = line_of(HOOK_FIXED, ".expect(\"a reading");
     let at = format!("panicked in thread 'main' at {HOOK_FIXED}:{line}:17: {PARSE_ERROR}");
-    assert_eq!(
-        run.stderr,
-        format!(
-            "error: \"n/a\": {at}\n\
-             error: \"x\": {at}\n\
-             app hook: panicked at {HOOK_FIXED}:{line}:17: {PARSE_ERROR}\n\
-             error: \"?\": panicked: {PARSE_ERROR}\n"
-        )
-    );
+    run.assert().code(1).stderr(format!(
+        "error: \"n/a\": {at}\n\
+         error: \"x\": {at}\n\
+         app hook: panicked at {HOOK_FIXED}:{line}:17: {PARSE_ERROR}\n\
+         error: \"?\": panicked: {PARSE_ERROR}\n"
+    ));
 }
 
 #[test]
@@ -242,13 +235,11 @@ fn in_python_get_reraises_with_the_worker_traceback_as_text() {
         return;
     };
     snapshot!("ch4-python", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
+    run.assert().code(0).stdout(
         "type: RuntimeError\n\
          message: upload of report.pdf failed with status 503\n\
          cause type: RemoteTraceback\n\
-         worker frame in cause: True\n"
+         worker frame in cause: True\n",
     );
 }
 

@@ -8,6 +8,8 @@ use common::{line_of, run};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::panic::NON_STRING_PAYLOAD;
 use no_silent_failures::runner::Runner;
+use predicates::prelude::*;
+use predicates::str::contains;
 use proptest::prelude::*;
 
 const QUOTES: &str = "chapters/05-structured-results/quotes.rs";
@@ -16,31 +18,29 @@ const QUOTES: &str = "chapters/05-structured-results/quotes.rs";
 fn swallowed_run_exits_0_with_three_of_five_lines_gone() {
     let run = run("ch5", &[]);
     snapshot!("ch5-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "loaded 2 quotes, total 2240 cents\n");
-    // Neither returned error is mentioned anywhere.
-    assert!(!run.stderr.contains("BOLT") && !run.stderr.contains("GEAR"));
+    run.assert()
+        .code(0)
+        .stdout("loaded 2 quotes, total 2240 cents\n")
+        // Neither returned error is mentioned anywhere.
+        .stderr(contains("BOLT").not().and(contains("GEAR").not()));
 }
 
 #[test]
 fn fixed_run_accounts_for_every_line() {
     let run = run("ch5-fixed", &[]);
     snapshot!("ch5-fixed", run);
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "row 0: ACME at 1250 cents\nrow 3: ZINC at 990 cents\n\
-         total 2240 cents; 2 of 5 succeeded, 3 failed\n"
-    );
     let assert_line = line_of(QUOTES, "assert!(!symbol.is_empty()");
-    assert_eq!(
-        run.stderr,
-        format!(
+    run.assert()
+        .code(1)
+        .stdout(
+            "row 0: ACME at 1250 cents\nrow 3: ZINC at 990 cents\n\
+             total 2240 cents; 2 of 5 succeeded, 3 failed\n",
+        )
+        .stderr(format!(
             "error: row 1 \"BOLT=abc\": returned an error: bad price in \"BOLT=abc\": invalid digit found in string\n\
              error: row 2 \"=300\": panicked at {QUOTES}:{assert_line}:5: empty symbol in \"=300\"\n\
              error: row 4 \"GEAR 410\": returned an error: no '=' in \"GEAR 410\"\n"
-        )
-    );
+        ));
 }
 
 /// A sum that does not fit is one more failure, reported; every row is
@@ -48,17 +48,16 @@ fn fixed_run_accounts_for_every_line() {
 #[test]
 fn fixed_run_reports_a_total_that_overflows_and_keeps_every_row() {
     let run = run("ch5-fixed", &["BIG=4294967295", "ONE=1", "BAD=x"]);
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "row 0: BIG at 4294967295 cents\nrow 1: ONE at 1 cents\n\
-         total unknown; 2 of 3 succeeded, 1 failed\n"
-    );
-    assert_eq!(
-        run.stderr,
-        "error: row 2 \"BAD=x\": returned an error: bad price in \"BAD=x\": invalid digit found in string\n\
-         error: total: the prices add up to more than 4294967295 cents\n"
-    );
+    run.assert()
+        .code(1)
+        .stdout(
+            "row 0: BIG at 4294967295 cents\nrow 1: ONE at 1 cents\n\
+             total unknown; 2 of 3 succeeded, 1 failed\n",
+        )
+        .stderr(
+            "error: row 2 \"BAD=x\": returned an error: bad price in \"BAD=x\": invalid digit found in string\n\
+             error: total: the prices add up to more than 4294967295 cents\n",
+        );
 }
 
 /// What a generated task does.
@@ -192,9 +191,10 @@ proptest! {
         let failed = run.stderr.lines().count();
         let succeeded = run.stdout.lines().filter(|l| l.starts_with("row ")).count();
         prop_assert_eq!(failed + succeeded, lines.len());
-        prop_assert!(!run.stderr.contains("([tid]) panicked"), "{}", run.stderr);
-        prop_assert!(!run.stderr.contains("RUST_BACKTRACE"));
-        prop_assert_eq!(run.code(), Some(if failed == 0 { 0 } else { 1 }));
+        run.assert()
+            .try_stderr(contains("([tid]) panicked").not())?
+            .try_stderr(contains("RUST_BACKTRACE").not())?
+            .try_code(if failed == 0 { 0 } else { 1 })?;
     }
 }
 
@@ -204,15 +204,13 @@ fn in_python_a_base_exception_escapes_the_structured_worker_and_its_task_is_neve
         return;
     };
     snapshot!("ch5-python", run);
-    assert_eq!(run.code(), Some(0));
     // The control task ran after the worker died, on its replacement, and
     // after every result but the lost one had come back (one worker, tasks
     // in order): the map is not slow, it is waiting for a task nobody runs.
-    assert_eq!(
-        run.stdout,
+    run.assert().code(0).stdout(
         "a task sent after the map finished: ('CHECK=1', 1, None)\n\
          the pool replaced its worker: True\n\
          the map is still waiting: True\n\
-         and no error says which input was lost\n"
+         and no error says which input was lost\n",
     );
 }

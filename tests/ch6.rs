@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{example_binary, line_of, run};
 use no_silent_failures::process::{Exit, tail};
 use no_silent_failures::worker::ROLE_VAR;
+use predicates::str::{contains, starts_with};
 
 const JOBS: &str = "chapters/06-silent-child-death/jobs.rs";
 
@@ -16,10 +17,12 @@ const JOBS: &str = "chapters/06-silent-child-death/jobs.rs";
 fn swallowed_run_exits_0_with_four_of_five_results_missing() {
     let run = run("ch6", &[]);
     snapshot!("ch6-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(run.stdout, "all 5 jobs finished; results: [42]\n");
-    // The panic message was captured with the child's stderr and dropped.
-    assert_eq!(run.stderr, "");
+    run.assert()
+        .code(0)
+        .stdout("all 5 jobs finished; results: [42]\n")
+        // The panic message was captured with the child's stderr and
+        // dropped.
+        .stderr("");
 }
 
 #[cfg(unix)]
@@ -27,20 +30,18 @@ fn swallowed_run_exits_0_with_four_of_five_results_missing() {
 fn fixed_run_classifies_every_death() {
     let run = run("ch6-fixed", &[]);
     snapshot!("ch6-fixed", run);
-    assert_eq!(run.code(), Some(1));
     let line = line_of(JOBS, "panic!(\"checksum mismatch");
-    assert_eq!(run.stdout, "resize: 42\n1 of 5 jobs succeeded, 4 failed\n");
-    assert_eq!(
-        run.stderr,
-        format!(
+    run.assert()
+        .code(1)
+        .stdout("resize: 42\n1 of 5 jobs succeeded, 4 failed\n")
+        .stderr(format!(
             "error: checksum: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {JOBS}:{line}:23:\n\
              \x20 stderr: checksum mismatch in block 7\n\
              error: upload: worker killed by signal 6 (SIGABRT) before delivering a result\n\
              error: index: worker killed by signal 9 (SIGKILL) before delivering a result\n\
              error: thumbnail: worker exited with code 0 before delivering a result\n"
-        )
-    );
+        ));
 }
 
 /// The demo's self-kill never fails quietly: when `kill` cannot be run (no
@@ -56,12 +57,9 @@ fn a_worker_that_cannot_kill_itself_says_why_and_aborts() {
         &[(ROLE_VAR, "job"), ("PATH", "")],
     );
     assert_eq!(run.ending, common::Ending::Signal(6), "{}", run.render());
-    assert!(
-        run.stderr
-            .starts_with("kill_self: could not run `sh -c kill`: "),
-        "{}",
-        run.stderr
-    );
+    run.assert()
+        .interrupted()
+        .stderr(starts_with("kill_self: could not run `sh -c kill`: "));
 }
 
 #[test]
@@ -122,14 +120,13 @@ fn in_python_a_crashed_process_prints_its_traceback_and_exits_1() {
         return;
     };
     snapshot!("ch6-python", run);
-    assert_eq!(run.code(), Some(0));
     // Non-zero, as the article says, but the traceback is not lost: it goes
     // to the inherited stderr.
-    assert_eq!(run.stdout, "exitcode: 1\nkilled child's exitcode: -9\n");
-    assert_eq!(run.stderr, "RuntimeError: checksum mismatch in block 7\n");
-    assert!(
-        run.stderr_full
-            .contains("Traceback (most recent call last)")
-    );
-    assert!(run.stderr_full.contains("in crasher"));
+    run.assert()
+        .code(0)
+        .stdout("exitcode: 1\nkilled child's exitcode: -9\n")
+        .stderr("RuntimeError: checksum mismatch in block 7\n");
+    run.assert_unabridged()
+        .stderr(contains("Traceback (most recent call last)"))
+        .stderr(contains("in crasher"));
 }

@@ -2,6 +2,8 @@
 mod common;
 
 use common::{line_of, run};
+use predicates::prelude::*;
+use predicates::str::{contains, ends_with};
 use proptest::prelude::*;
 
 const PARTS: &str = "chapters/07-results-over-pipes/parts.rs";
@@ -10,14 +12,14 @@ const PARTS: &str = "chapters/07-results-over-pipes/parts.rs";
 fn swallowed_run_exits_0_and_two_orders_silently_vanish() {
     let run = run("ch7", &[]);
     snapshot!("ch7-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "gear:4: 25 boxes\nbolt:x: rejected: bad quantity \"x\"\naxle:8: 12 boxes\nall workers done\n"
-    );
-    // Neither nut:0 nor belt:huge appears on stdout; only the panic's hook
-    // line on stderr hints that something happened.
-    assert!(!run.stdout.contains("nut") && !run.stdout.contains("belt"));
+    run.assert()
+        .code(0)
+        .stdout(
+            "gear:4: 25 boxes\nbolt:x: rejected: bad quantity \"x\"\naxle:8: 12 boxes\nall workers done\n",
+        )
+        // Neither nut:0 nor belt:huge appears on stdout; only the panic's
+        // hook line on stderr hints that something happened.
+        .stdout(contains("nut").not().and(contains("belt").not()));
 }
 
 #[cfg(unix)]
@@ -25,25 +27,22 @@ fn swallowed_run_exits_0_and_two_orders_silently_vanish() {
 fn fixed_run_accounts_for_every_order() {
     let run = run("ch7-fixed", &[]);
     snapshot!("ch7-fixed", run);
-    assert_eq!(run.code(), Some(1));
-    assert_eq!(
-        run.stdout,
-        "gear:4: 25 boxes\n\
-         axle:8: 12 boxes\n\
-         5 lines of worker output set aside (not results)\n\
-         2 of 5 orders succeeded, 3 failed\n"
-    );
     let panic_line = line_of(PARTS, "Ok(100 / quantity)");
-    assert_eq!(
-        run.stderr,
-        format!(
+    run.assert()
+        .code(1)
+        .stdout(
+            "gear:4: 25 boxes\n\
+             axle:8: 12 boxes\n\
+             5 lines of worker output set aside (not results)\n\
+             2 of 5 orders succeeded, 3 failed\n",
+        )
+        .stderr(format!(
             "error: bolt:x: returned an error: bad quantity \"x\"\n\
              error: nut:0: worker exited with code 101 before delivering a result\n\
              \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:8:\n\
              \x20 stderr: attempt to divide by zero\n\
              error: belt:huge: worker killed by signal 6 (SIGABRT) before delivering a result\n"
-        )
-    );
+        ));
 }
 
 /// A worker that sends a whole result and then crashes has not delivered
@@ -53,20 +52,19 @@ fn fixed_run_accounts_for_every_order() {
 #[cfg(unix)]
 #[test]
 fn a_result_sent_just_before_a_crash_does_not_count() {
-    let fixed = run("ch7-fixed", &["clip:!4"]);
-    assert_eq!(fixed.code(), Some(1));
     let panic_line = line_of(PARTS, "panic!(\"cleanup failed");
-    assert_eq!(
-        fixed.stderr,
-        format!(
+    run("ch7-fixed", &["clip:!4"])
+        .assert()
+        .code(1)
+        .stderr(format!(
             "error: clip:!4: worker exited with code 101 before delivering a result\n\
-             \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:9:\n\
-             \x20 stderr: cleanup failed after sending the result for clip:!4\n"
-        )
-    );
-    let swallowed = run("ch7", &["clip:!4"]);
-    assert_eq!(swallowed.code(), Some(0));
-    assert_eq!(swallowed.stdout, "clip:!4: 25 boxes\nall workers done\n");
+         \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:9:\n\
+         \x20 stderr: cleanup failed after sending the result for clip:!4\n"
+        ));
+    run("ch7", &["clip:!4"])
+        .assert()
+        .code(0)
+        .stdout("clip:!4: 25 boxes\nall workers done\n");
 }
 
 /// A reader's `RUST_BACKTRACE=1` reaches the workers, which then print a
@@ -77,14 +75,11 @@ fn a_result_sent_just_before_a_crash_does_not_count() {
 fn a_dead_workers_panic_survives_its_backtrace() {
     let fixed = common::run_with_env("ch7-fixed", &["nut:0"], &[("RUST_BACKTRACE", "1")]);
     let panic_line = line_of(PARTS, "Ok(100 / quantity)");
-    assert_eq!(
-        fixed.stderr,
-        format!(
-            "error: nut:0: worker exited with code 101 before delivering a result\n\
-             \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:8:\n\
-             \x20 stderr: attempt to divide by zero\n"
-        )
-    );
+    fixed.assert().stderr(format!(
+        "error: nut:0: worker exited with code 101 before delivering a result\n\
+         \x20 stderr: thread 'main' ([tid]) panicked at {PARTS}:{panic_line}:8:\n\
+         \x20 stderr: attempt to divide by zero\n"
+    ));
 }
 
 /// What a worker does with its order.
@@ -211,14 +206,14 @@ proptest! {
         }
         prop_assert!(failures.next().is_none(), "{}", fixed.stderr);
         let failed = behaviours.iter().filter(|b| !b.succeeds()).count();
-        prop_assert_eq!(fixed.code(), Some(if failed == 0 { 0 } else { 1 }));
+        fixed.assert().try_code(if failed == 0 { 0 } else { 1 })?;
 
         // The swallowed parent always exits 0 and prints only what arrived
         // whole, a result sent just before a crash included: a result glued
         // to a half line of the worker's own output is not valid JSON, and
         // is skipped like the noise around it.
         let swallowed = run("ch7", &args);
-        prop_assert_eq!(swallowed.code(), Some(0));
+        swallowed.assert().try_code(0)?;
         let arrived = behaviours
             .iter()
             .filter(|b| {
@@ -238,9 +233,10 @@ fn in_python_a_worker_that_dies_before_put_leaves_a_shorter_queue() {
         return;
     };
     snapshot!("ch7-python", run);
-    assert_eq!(run.code(), Some(0));
-    assert!(run.stdout.ends_with("3 results\n"));
-    assert!(!run.stdout.contains("belt"));
+    run.assert()
+        .code(0)
+        .stdout(ends_with("3 results\n"))
+        .stdout(contains("belt").not());
 }
 
 #[test]
@@ -252,9 +248,8 @@ fn in_python_joining_before_draining_blocks_on_a_large_result() {
     // Both joins wait the same 500 ms after the worker's put() returned:
     // the control, with a small result, has ended by then, so the worker
     // with the large one is not slow but blocked until the queue is read.
-    assert_eq!(
-        run.stdout,
+    run.assert().stdout(
         "small result: alive after join: False; after draining: alive False, got 1024 bytes\n\
-         large result: alive after join: True; after draining: alive False, got 1048576 bytes\n"
+         large result: alive after join: True; after draining: alive False, got 1048576 bytes\n",
     );
 }

@@ -7,6 +7,8 @@ use std::fmt;
 use common::{line_of, run};
 use no_silent_failures::panic::{Location, NON_STRING_PAYLOAD};
 use no_silent_failures::report::ErrorReport;
+use predicates::prelude::*;
+use predicates::str::{contains, starts_with};
 use proptest::prelude::*;
 
 const DIR: &str = "chapters/08-errors-that-cannot-cross";
@@ -15,45 +17,38 @@ const DIR: &str = "chapters/08-errors-that-cannot-cross";
 fn swallowed_run_reports_the_serializer_and_the_hook_instead_of_the_errors() {
     let run = run("ch8", &[]);
     snapshot!("ch8-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "q1: {\"Ok\":12}\n\
-         q2: worker crashed: results always serialize: Error(\"key must be a string\", line: 0, column: 0)\n\
-         q3: worker crashed: Box<dyn Any>\n"
-    );
-    // The two bad cells, and who held the lock, are nowhere.
-    assert!(!run.stdout.contains("n/a") && !run.stdout.contains("ana"));
+    run.assert()
+        .code(0)
+        .stdout(
+            "q1: {\"Ok\":12}\n\
+             q2: worker crashed: results always serialize: Error(\"key must be a string\", line: 0, column: 0)\n\
+             q3: worker crashed: Box<dyn Any>\n",
+        )
+        // The two bad cells, and who held the lock, are nowhere.
+        .stdout(contains("n/a").not().and(contains("ana").not()));
 }
 
 #[test]
 fn fixed_run_brings_back_the_error_and_the_panic_location() {
     let run = run("ch8-fixed", &[]);
     snapshot!("ch8-fixed", run);
-    assert_eq!(run.code(), Some(1));
     let line = line_of(&format!("{DIR}/sheets.rs"), "panic_any(SheetLocked");
-    assert_eq!(
-        run.stdout,
-        "q1: 12 rows\n1 of 3 sheets succeeded, 2 failed\n"
-    );
-    assert_eq!(
-        run.stderr,
-        format!(
+    run.assert()
+        .code(1)
+        .stdout("q1: 12 rows\n1 of 3 sheets succeeded, 2 failed\n")
+        .stderr(format!(
             "error: q2: returned ch8_fixed::GridError: 2 bad cells: (3, 4) \"n/a\" is not a number; (9, 1) date before 1900;\n\
              error: q3: panicked at {DIR}/sheets.rs:{line}:17: {NON_STRING_PAYLOAD}\n"
-        )
-    );
+        ));
 }
 
 #[test]
 fn an_error_holding_an_rc_does_not_compile_as_a_thread_result() {
     let (compile, _) = common::rustc(&format!("{DIR}/not_send.rs"), &[]);
-    assert_eq!(compile.code(), Some(1), "it must not compile");
-    assert!(
-        compile
-            .stderr
-            .starts_with("error[E0277]: `Rc<String>` cannot be sent between threads safely")
-    );
+    // It must not compile.
+    compile.assert().code(1).stderr(starts_with(
+        "error[E0277]: `Rc<String>` cannot be sent between threads safely",
+    ));
     snapshot!("ch8-not-send", compile);
 }
 
@@ -123,8 +118,6 @@ fn in_python_an_unpicklable_exception_arrives_as_a_pickling_error() {
         return;
     };
     snapshot!("ch8-python", run);
-    assert_eq!(
-        run.stdout,
-        "type: MaybeEncodingError\nmentions bad cells: False\nmentions pickling: True\n"
-    );
+    run.assert()
+        .stdout("type: MaybeEncodingError\nmentions bad cells: False\nmentions pickling: True\n");
 }

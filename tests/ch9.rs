@@ -2,25 +2,25 @@
 mod common;
 
 use common::run;
+use predicates::str::is_match;
 
 #[test]
 fn swallowed_run_starts_fourteen_processes_for_two_tasks() {
     let run = run("ch9", &[]);
     snapshot!("ch9-swallowed", run);
-    assert_eq!(run.code(), Some(0));
-    // Two workers, each starting two, each starting two: 2 + 4 + 8, and only
-    // the demo's depth cap stops it there.
-    assert_eq!(run.stdout, "started 14 worker processes\n");
+    run.assert()
+        .code(0)
+        // Two workers, each starting two, each starting two: 2 + 4 + 8, and
+        // only the demo's depth cap stops it there.
+        .stdout("started 14 worker processes\n");
 }
 
 #[test]
 fn fixed_run_starts_one_process_per_task() {
     let run = run("ch9-fixed", &[]);
     snapshot!("ch9-fixed", run);
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "\"alpha beta gamma\": 3 words\n\"delta epsilon\": 2 words\nstarted 2 worker processes\n"
+    run.assert().code(0).stdout(
+        "\"alpha beta gamma\": 3 words\n\"delta epsilon\": 2 words\nstarted 2 worker processes\n",
     );
 }
 
@@ -33,15 +33,11 @@ fn a_worker_with_an_unknown_role_says_so_and_exits_64() {
         &[],
         &[(no_silent_failures::worker::ROLE_VAR, "bogus")],
     );
-    assert_eq!(
-        run.code(),
-        Some(no_silent_failures::worker::UNKNOWN_ROLE_EXIT)
-    );
-    assert_eq!(run.stdout, "", "it never reached the parent's code");
-    assert_eq!(
-        run.stderr,
-        "unknown worker role \"bogus\" (this program knows [\"count\"])\n"
-    );
+    run.assert()
+        .code(no_silent_failures::worker::UNKNOWN_ROLE_EXIT)
+        // It never reached the parent's code.
+        .stdout("")
+        .stderr("unknown worker role \"bogus\" (this program knows [\"count\"])\n");
 }
 
 #[test]
@@ -66,19 +62,16 @@ fn in_python_the_forkserver_start_method_fails_the_same_way() {
 }
 
 fn check_the_map_stalls(run: &common::Run) {
-    assert_eq!(run.code(), Some(0));
-    assert_eq!(
-        run.stdout,
-        "a worker ended before running a task\n\
-         the pool replaced it, and a replacement ended too\n\
-         the map is still waiting: True\n"
-    );
     // Each worker that ended wrote why before it did: at least the first
     // and its replacement. (One line at a time: the workers' lines may
     // interleave.)
-    let reasons = run
-        .stderr_full
-        .matches("current process has finished its bootstrapping phase.\n")
-        .count();
-    assert!(reasons >= 2, "{}", run.stderr_full);
+    let bootstrapping = regex::escape("current process has finished its bootstrapping phase.\n");
+    run.assert_unabridged()
+        .code(0)
+        .stdout(
+            "a worker ended before running a task\n\
+             the pool replaced it, and a replacement ended too\n\
+             the map is still waiting: True\n",
+        )
+        .stderr(is_match(format!("(?s){bootstrapping}.*{bootstrapping}")).unwrap());
 }

@@ -103,11 +103,10 @@ fn killed_parent_leaves_nothing_running(stop_the_worker: bool, chunks_queued: bo
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("hanging");
-    let made = Command::new("mkfifo").arg(&fifo).status();
-    assert!(
-        made.as_ref().is_ok_and(|s| s.success()),
-        "mkfifo failed: {made:?}"
-    );
+    assert_cmd::Command::new("mkfifo")
+        .arg(&fifo)
+        .assert()
+        .success();
 
     let mut parent = worker::command("parent")
         .unwrap()
@@ -136,10 +135,10 @@ fn killed_parent_leaves_nothing_running(stop_the_worker: bool, chunks_queued: bo
 
     let pids = worker_started.recv_timeout(LIMIT);
     if let (true, Ok((worker_pid, _))) = (stop_the_worker, &pids) {
-        let stopped = Command::new("kill")
+        assert_cmd::Command::new("kill")
             .args(["-STOP", &worker_pid.to_string()])
-            .status();
-        assert!(stopped.is_ok_and(|s| s.success()), "kill -STOP failed");
+            .assert()
+            .success();
         // The kernel ends a stopped group that loses its parent, if it is
         // stopped by then: a `SIGSTOP` takes a moment to land on every
         // thread of the worker, and only then is the worker stopped.

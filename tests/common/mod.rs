@@ -1,14 +1,20 @@
-//! The harness every chapter's tests share: run an example as a real
-//! process in a controlled environment, normalise what it prints, and
-//! snapshot it into the top-level `snapshots/` folder the book includes.
+//! The harness every chapter's tests share. `assert_cmd` runs each example
+//! as a real process in a controlled environment; this module normalises
+//! what it prints, snapshots that into the top-level `snapshots/` folder
+//! the book includes, and hands it back to `assert_cmd`'s `Assert` so that
+//! tests state the rest with `predicates`. What no crate does stays here:
+//! the normalisation, the snapshot's layout, one build of every example,
+//! a hang limit over a whole process tree, and the survivor checks.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{ExitStatus, Output};
 use std::sync::{OnceLock, mpsc};
 use std::thread;
 use std::time::Duration;
 
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
 use regex::Regex;
 
 /// How many cases a property test runs: `PROPTEST_CASES` when set, so that
@@ -80,6 +86,7 @@ pub use no_silent_failures::process::Exit as Ending;
 #[derive(Debug)]
 pub struct Run {
     pub command: String,
+    pub status: ExitStatus,
     pub ending: Ending,
     pub stdout: String,
     pub stderr: String,
@@ -91,6 +98,28 @@ pub struct Run {
 }
 
 impl Run {
+    /// `assert_cmd`'s assertions over what the snapshot shows: the exit
+    /// status, stdout, and stderr (for a Python run, its last line).
+    /// A failure names the command and prints the output it checked.
+    pub fn assert(&self) -> Assert {
+        self.assert_stderr(&self.stderr)
+    }
+
+    /// Like [`Run::assert`], over all of stderr: for runs whose snapshot
+    /// shows only its last line, or none of it.
+    pub fn assert_unabridged(&self) -> Assert {
+        self.assert_stderr(&self.stderr_full)
+    }
+
+    fn assert_stderr(&self, stderr: &str) -> Assert {
+        Assert::new(Output {
+            status: self.status,
+            stdout: self.stdout.clone().into_bytes(),
+            stderr: stderr.as_bytes().to_vec(),
+        })
+        .append_context("command", self.command.clone())
+    }
+
     pub fn code(&self) -> Option<i32> {
         match self.ending {
             Ending::Code(code) => Some(code),
@@ -115,24 +144,27 @@ impl Run {
         self
     }
 
-    /// The text the snapshot (and so the book) shows.
+    /// The text the snapshot (and so the book) shows. A Python run's
+    /// sections are left out when empty: its stderr heading with nothing
+    /// under it reads as output cut short.
     pub fn render(&self) -> String {
         let ending = match self.ending {
             Ending::Code(code) => format!("exit status: {code}"),
             // "killed by signal 6 (SIGABRT)"
             signal => signal.to_string(),
         };
-        let stderr_heading = if self.stderr_last_line_only {
-            "--- stderr (last line)"
+        let mut shown = format!("$ {}\n{ending}\n", self.command);
+        let (stderr_heading, drop_empty) = if self.stderr_last_line_only {
+            ("--- stderr (last line)", true)
         } else {
-            "--- stderr"
+            ("--- stderr", false)
         };
-        format!(
-            "$ {}\n{ending}\n--- stdout\n{}{stderr_heading}\n{}",
-            self.command,
-            with_final_newline(&self.stdout),
-            with_final_newline(&self.stderr),
-        )
+        for (heading, text) in [("--- stdout", &self.stdout), (stderr_heading, &self.stderr)] {
+            if !(drop_empty && text.is_empty()) {
+                shown.push_str(&format!("{heading}\n{}", with_final_newline(text)));
+            }
+        }
+        shown
     }
 }
 
@@ -292,17 +324,15 @@ pub fn within<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + '
         .unwrap_or_else(|| panic!("{what} hung: still running after {HANG_LIMIT:?}"))
 }
 
-/// Runs `command` to its end, with its stdout and stderr captured, like
-/// `Command::output`; kills it and fails the test, naming it as `shown`, if
-/// it runs past [`HANG_LIMIT`].
-fn output_within_limit(command: &mut Command, shown: &str) -> std::io::Result<Output> {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let pid = child.id();
-    finished_within(HANG_LIMIT, move || child.wait_with_output()).unwrap_or_else(|| {
-        kill(&[pid]);
+/// Runs `command` to its end with `assert_cmd`, stdout and stderr
+/// captured and stdin at end of file; kills every process carrying `run_id`
+/// and fails the test, naming it as `shown`, if it runs past [`HANG_LIMIT`].
+/// (`assert_cmd`'s own timeout kills only the program, then waits for
+/// pipes that one of its children may still hold open.)
+fn output_within_limit(mut command: Command, shown: &str, run_id: &str) -> std::io::Result<Output> {
+    command.env(RUN_TAG, run_id).write_stdin("");
+    finished_within(HANG_LIMIT, move || command.output()).unwrap_or_else(|| {
+        kill(&survivors(run_id));
         panic!("`{shown}` hung: killed after {HANG_LIMIT:?}")
     })
 }
@@ -310,72 +340,70 @@ fn output_within_limit(command: &mut Command, shown: &str) -> std::io::Result<Ou
 /// Ends the given processes with SIGKILL (via the `kill` utility).
 pub fn kill(pids: &[u32]) {
     for pid in pids {
-        let _ = Command::new("kill")
+        let _ = std::process::Command::new("kill")
             .args(["-KILL", &pid.to_string()])
             .status();
     }
 }
 
-fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
+/// A value unique to each run, for [`RUN_TAG`].
+fn new_run_id() -> String {
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let run_id = format!(
-        "{}-{}",
-        std::process::id(),
-        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{run}", std::process::id())
+}
+
+fn run_tagged(binary: &Path, shown: &str, args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
+    let run_id = new_run_id();
     let mut command = Command::new(binary);
-    command.args(args).current_dir(root()).stdin(Stdio::null());
+    command.args(args).current_dir(root());
     for name in CONTROLLED_ENV {
         command.env_remove(name);
     }
-    command.env("RUST_BACKTRACE", "0").env(RUN_TAG, &run_id);
+    command.env("RUST_BACKTRACE", "0");
     for (name, value) in env {
         command.env(name, value);
     }
-    let output = output_within_limit(&mut command, shown)
+    let output = output_within_limit(command, shown, &run_id)
         .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.display()));
-    let run = Run {
-        command: shown.to_owned(),
-        ending: Ending::of(output.status),
-        stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
-        stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
-        stderr_last_line_only: false,
-        stderr_full: String::new(),
-    };
-    (run, run_id)
+    (Run::of(shown, &output), run_id)
 }
 
-/// A binary written by [`rustc`], removed when dropped.
-pub struct Compiled(PathBuf);
-
-impl Compiled {
-    pub fn path(&self) -> &Path {
-        &self.0
+impl Run {
+    /// A run of `shown` that ended with `output`, normalised.
+    fn of(shown: &str, output: &Output) -> Run {
+        let stderr = normalize(&String::from_utf8_lossy(&output.stderr));
+        Run {
+            command: shown.to_owned(),
+            status: output.status,
+            ending: Ending::of(output.status),
+            stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
+            stderr: stderr.clone(),
+            stderr_last_line_only: false,
+            stderr_full: stderr,
+        }
     }
 }
 
-impl Drop for Compiled {
-    fn drop(&mut self) {
-        match std::fs::remove_file(&self.0) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                eprintln!("could not remove {}: {error}", self.0.display())
-            }
-            _ => {}
-        }
+/// A binary written by [`rustc`], in a directory of its own that is
+/// removed when this is dropped.
+pub struct Compiled(tempfile::TempDir, PathBuf);
+
+impl Compiled {
+    pub fn path(&self) -> &Path {
+        &self.1
     }
 }
 
 /// Compiles `source` (a path relative to the root) with `rustc` and
 /// `flags`, and returns the compile as a [`Run`] (the compiler's messages
-/// on stderr, normalised) with the binary it wrote, if any. The binary's
-/// name holds this process's id, so that two test runs in one tree never
-/// write the same file.
+/// on stderr, normalised) with the binary it wrote, if any.
 pub fn rustc(source: &str, flags: &[&str]) -> (Run, Compiled) {
-    let binary = Compiled(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{}-{}",
-        std::process::id(),
-        source.replace('/', "-")
-    )));
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a scratch directory");
+    let path = dir
+        .path()
+        .join(Path::new(source).file_stem().expect("a file name"));
+    let binary = Compiled(dir, path);
     let compiler = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(compiler)
         .args(["--edition", "2024", "--color", "never"])
@@ -391,15 +419,7 @@ pub fn rustc(source: &str, flags: &[&str]) -> (Run, Compiled) {
         shown.push(' ');
         shown.push_str(flag);
     }
-    let compile = Run {
-        command: format!("{shown} {source}"),
-        ending: Ending::of(output.status),
-        stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
-        stderr: normalize(&String::from_utf8_lossy(&output.stderr)),
-        stderr_last_line_only: false,
-        stderr_full: String::new(),
-    };
-    (compile, binary)
+    (Run::of(&format!("{shown} {source}"), &output), binary)
 }
 
 /// Runs `python3 SCRIPT` (a path relative to the root), or returns `None`
@@ -425,9 +445,8 @@ pub fn python_with_args(script: &str, args: &[&str]) -> Option<Run> {
         // multiprocessing's resource tracker may warn at exit, or not.
         .env("PYTHONWARNINGS", "ignore")
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PYTHONHASHSEED", "0")
-        .stdin(Stdio::null());
-    let output = output_within_limit(&mut command, &shown);
+        .env("PYTHONHASHSEED", "0");
+    let output = output_within_limit(command, &shown, &new_run_id());
     let output = match output {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -436,16 +455,11 @@ pub fn python_with_args(script: &str, args: &[&str]) -> Option<Run> {
         }
         Err(error) => panic!("could not run {shown}: {error}"),
     };
-    let stderr = normalize(&String::from_utf8_lossy(&output.stderr));
-    let last_line = stderr.lines().rev().find(|l| !l.trim().is_empty());
-    Some(Run {
-        command: shown,
-        ending: Ending::of(output.status),
-        stdout: normalize(&String::from_utf8_lossy(&output.stdout)),
-        stderr: last_line.map(|l| format!("{l}\n")).unwrap_or_default(),
-        stderr_last_line_only: true,
-        stderr_full: stderr.clone(),
-    })
+    let mut run = Run::of(&shown, &output);
+    let last_line = run.stderr.lines().rev().find(|l| !l.trim().is_empty());
+    run.stderr = last_line.map(|l| format!("{l}\n")).unwrap_or_default();
+    run.stderr_last_line_only = true;
+    Some(run)
 }
 
 fn shell_quote(arg: &str) -> String {
@@ -574,13 +588,8 @@ fn build_examples() -> PathBuf {
     if release {
         build.arg("--release");
     }
-    let status = build
-        .status()
-        .expect("could not run `cargo build --examples`");
-    assert!(
-        status.success(),
-        "`cargo build --examples` failed; run it yourself to see why"
-    );
+    // On failure, the assertion prints cargo's messages.
+    build.assert().success();
     examples
 }
 
