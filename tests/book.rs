@@ -351,3 +351,161 @@ fn every_fixed_program_and_solution_reports_failures_the_same_way() {
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
+
+/// One predict-the-outcome quiz: its page, its marker's fields, and the
+/// text of its answer fold.
+struct Quiz {
+    page: PathBuf,
+    snapshot: String,
+    exit: String,
+    stderr_empty: bool,
+    answer: String,
+    /// Byte offset of the marker in its page.
+    at: usize,
+}
+
+fn quizzes(page: &Path) -> Vec<Quiz> {
+    let marker = Regex::new(
+        r"(?s)<!-- quiz: snapshot=(\S+) exit=(\S+)( stderr=empty)? -->\n<details>\n<summary>Answer</summary>\n(.*?)</details>",
+    )
+    .unwrap();
+    let text = read(page);
+    assert_eq!(
+        text.matches("<!-- quiz:").count(),
+        marker.captures_iter(&text).count(),
+        "{}: a quiz marker must be `<!-- quiz: snapshot=NAME exit=N [stderr=empty] -->` \
+         followed by a `<details>` fold whose summary is `Answer`",
+        page.display()
+    );
+    marker
+        .captures_iter(&text)
+        .map(|c| Quiz {
+            page: page.to_owned(),
+            snapshot: c[1].to_owned(),
+            exit: c[2].to_owned(),
+            stderr_empty: c.get(3).is_some(),
+            answer: c[4].to_owned(),
+            at: c.get(0).unwrap().start(),
+        })
+        .collect()
+}
+
+/// What a quiz's answer says that contradicts the snapshot it is about:
+/// an exit status other than the recorded one, a quoted span (in
+/// backticks) that the output does not contain, a claim of an empty
+/// stderr that is not so.
+fn quiz_contradictions(quiz: &Quiz, snapshot: &str) -> Vec<String> {
+    let body: Vec<&str> = snapshot
+        .lines()
+        .skip(snapshot_header_lines(snapshot))
+        .collect();
+    let body = body.join("\n");
+    let mut wrong = Vec::new();
+    let recorded = body
+        .lines()
+        .find_map(|line| line.strip_prefix("exit status: "))
+        .unwrap_or("none");
+    if quiz.exit != recorded {
+        wrong.push(format!(
+            "marker says exit={}, the snapshot records {recorded}",
+            quiz.exit
+        ));
+    }
+    let said = Regex::new(r"(?i)exit status (\d+)").unwrap();
+    let statuses: Vec<&str> = said
+        .captures_iter(&quiz.answer)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    if statuses.is_empty() {
+        wrong.push("the answer never says the exit status".into());
+    }
+    for status in statuses {
+        if status != recorded {
+            wrong.push(format!(
+                "the answer says exit status {status}, the snapshot {recorded}"
+            ));
+        }
+    }
+    let span = Regex::new(r"`([^`]+)`").unwrap();
+    let mut spans = 0;
+    for capture in span.captures_iter(&quiz.answer) {
+        spans += 1;
+        // A span wrapped across two lines of the page reads as one line.
+        let quoted = capture[1].split_whitespace().collect::<Vec<_>>().join(" ");
+        if !body.contains(&quoted) {
+            wrong.push(format!(
+                "the answer quotes `{quoted}`, which the output does not contain"
+            ));
+        }
+    }
+    if spans == 0 {
+        wrong.push("the answer quotes no line of the output".into());
+    }
+    let stderr = body.split_once("--- stderr").map_or("", |(_, e)| e);
+    let empty = stderr.trim().is_empty();
+    let claims_empty = Regex::new(r"(?i)nothing on stderr|stderr is empty")
+        .unwrap()
+        .is_match(&quiz.answer);
+    if quiz.stderr_empty != empty {
+        wrong.push(format!(
+            "marker {} stderr=empty, but stderr is {}",
+            if quiz.stderr_empty { "says" } else { "lacks" },
+            if empty { "empty" } else { "not empty" }
+        ));
+    }
+    if claims_empty && !quiz.stderr_empty {
+        wrong.push("the answer says stderr is empty; the marker must say stderr=empty".into());
+    }
+    wrong
+}
+
+/// Every chapter with a swallowed program asks the reader to predict its
+/// output before showing it, and the answer agrees with the snapshot of
+/// the program's real output.
+#[test]
+fn every_quiz_comes_before_its_output_and_agrees_with_the_snapshot() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for dir in chapter_dirs() {
+        let page = dir.join("README.md");
+        let text = read(&page);
+        let number: u32 = dir.file_name().unwrap().to_str().unwrap()[..2]
+            .parse()
+            .unwrap();
+        let quizzes = quizzes(&page);
+        let main = format!("ch{number}-swallowed");
+        let include = format!("{{{{#include ../../snapshots/{main}.snap:");
+        if let Some(shown) = text.find(&include) {
+            match quizzes.iter().find(|q| q.snapshot == main) {
+                None => problems.push(format!(
+                    "{}: no quiz before {main}'s output",
+                    page.display()
+                )),
+                Some(quiz) if quiz.at > shown => problems.push(format!(
+                    "{}: the quiz on {main} comes after its output",
+                    page.display()
+                )),
+                Some(_) => {}
+            }
+        }
+        for quiz in &quizzes {
+            let path = root()
+                .join("snapshots")
+                .join(format!("{}.snap", quiz.snapshot));
+            assert!(
+                path.is_file(),
+                "{}: no snapshot {}",
+                quiz.page.display(),
+                quiz.snapshot
+            );
+            checked += 1;
+            problems.extend(
+                quiz_contradictions(quiz, &read(&path))
+                    .into_iter()
+                    .map(|w| format!("{}: quiz on {}: {w}", quiz.page.display(), quiz.snapshot)),
+            );
+        }
+    }
+    assert!(checked >= 14, "only {checked} quizzes found");
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+}
