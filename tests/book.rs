@@ -509,3 +509,86 @@ fn every_quiz_comes_before_its_output_and_agrees_with_the_snapshot() {
     assert!(checked >= 14, "only {checked} quizzes found");
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
+
+/// How many columns of a listing fit in the book's code column at 1280 px,
+/// as scripts/check-book.py measures it in Chromium (101 with the book's
+/// theme/wrap.css): rustfmt's line width. Output (`text`, `console`)
+/// wraps instead, and diagrams scale.
+const LISTING_COLUMNS: usize = 100;
+
+/// The lines a page shows for one include: an anchor's lines, a line
+/// range, or the whole file, without the anchor markers mdBook drops.
+fn shown_lines(text: &str, range: Option<&str>) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let picked: Vec<&str> = match range {
+        None => lines,
+        Some(range) if range.chars().all(|c| c.is_ascii_digit() || c == ':') => {
+            let bounds: Vec<Option<usize>> = range.split(':').map(|n| n.parse().ok()).collect();
+            let start = bounds[0].unwrap_or(1);
+            let end = bounds.get(1).copied().flatten().unwrap_or(lines.len());
+            lines[start - 1..end].to_vec()
+        }
+        Some(anchor) => lines
+            .iter()
+            .skip_while(|l| !l.contains(&format!("ANCHOR: {anchor}")))
+            .skip(1)
+            .take_while(|l| !l.contains(&format!("ANCHOR_END: {anchor}")))
+            .copied()
+            .collect(),
+    };
+    picked
+        .into_iter()
+        .filter(|l| !l.contains("ANCHOR: ") && !l.contains("ANCHOR_END: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Lines wider than the code column, in every listing the pages include
+/// and every code block written on a page, except output and diagrams.
+fn lines_too_wide_for_the_column() -> Vec<String> {
+    let width = |line: &str| line.replace('\t', "    ").chars().count();
+    let mut wide = Vec::new();
+    for (page, target, range) in includes() {
+        if target.ends_with(".snap") || target.ends_with(".mmd") {
+            continue;
+        }
+        let file = page.parent().unwrap().join(&target);
+        for line in shown_lines(&read(&file), range.as_deref()) {
+            if width(&line) > LISTING_COLUMNS {
+                wide.push(format!(
+                    "{} ({} columns): {line}",
+                    normalized(&file).strip_prefix(root()).unwrap().display(),
+                    width(&line)
+                ));
+            }
+        }
+    }
+    let fence = Regex::new(r"(?ms)^```(\S*)\n(.*?)^```").unwrap();
+    for page in pages() {
+        for block in fence.captures_iter(&read(&page)) {
+            let lang = block[1].split(',').next().unwrap_or("");
+            if matches!(lang, "text" | "console" | "mermaid") {
+                continue;
+            }
+            for line in block[2].lines().filter(|l| width(l) > LISTING_COLUMNS) {
+                wide.push(format!(
+                    "{} ({} columns): {line}",
+                    page.display(),
+                    width(line)
+                ));
+            }
+        }
+    }
+    wide
+}
+
+/// No listing hides the end of a line behind a scroll bar at 1280 px.
+#[test]
+fn every_listing_line_fits_the_code_column() {
+    let wide = lines_too_wide_for_the_column();
+    assert!(
+        wide.is_empty(),
+        "lines wider than {LISTING_COLUMNS} columns, which scroll sideways in the book:\n{}\n",
+        wide.join("\n")
+    );
+}
