@@ -592,3 +592,57 @@ fn every_listing_line_fits_the_code_column() {
         wide.join("\n")
     );
 }
+
+/// Every chapter has a picture: a mermaid block on its page that includes
+/// a diagram file of its folder, and every diagram file is on its page.
+/// (scripts/check-book.py checks in Chromium that each one is drawn.)
+#[test]
+fn every_chapter_shows_a_diagram_from_its_own_folder() {
+    let block = Regex::new(r"```mermaid\n\{\{#include ([^}/\s]+\.mmd)\}\}\n```").unwrap();
+    for dir in chapter_dirs() {
+        let page = dir.join("README.md");
+        let shown: BTreeSet<String> = block
+            .captures_iter(&read(&page))
+            .map(|c| c[1].to_owned())
+            .collect();
+        assert!(!shown.is_empty(), "{}: no diagram", page.display());
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "mmd") {
+                let name = path.file_name().unwrap().to_str().unwrap();
+                assert!(
+                    shown.contains(name),
+                    "{} is not on its page",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// The reader's set-up command and CI install the same pinned tools.
+#[test]
+fn the_set_up_and_ci_pin_the_same_book_tools() {
+    let ci = read(&root().join(".ci/run"));
+    for (tool, variable) in [
+        ("mdbook", "MDBOOK_VERSION"),
+        ("mdbook-mermaid", "MDBOOK_MERMAID_VERSION"),
+    ] {
+        let pin = Regex::new(&format!(r"(?m)^{variable}=(\S+)$")).unwrap();
+        let version = &pin
+            .captures(&ci)
+            .unwrap_or_else(|| panic!("no {variable} in .ci/run"))[1];
+        for doc in ["README.md", "chapters/introduction.md"] {
+            assert!(
+                read(&root().join(doc)).contains(&format!("{tool}@{version}")),
+                "{doc} does not install {tool}@{version}, as .ci/run does"
+            );
+        }
+    }
+    let book: toml::Table = read(&root().join("book.toml")).parse().unwrap();
+    assert_eq!(
+        book["preprocessor"]["mermaid"]["after"].as_array().unwrap()[0].as_str(),
+        Some("links"),
+        "the mermaid preprocessor must run after the include preprocessor"
+    );
+}
