@@ -209,15 +209,20 @@ def check_in_browser(book):
     return problems
 
 
+def search_hits(book, word):
+    with tempfile.TemporaryDirectory() as profile:
+        dom = chromium((book / "index.html").as_uri() + f"?search={word}", profile)
+    results = re.search(r'<ul id="mdbook-searchresults">(.*?)</ul>', dom, re.S)
+    return len(re.findall(r"<li", results.group(1))) if results else 0
+
+
 def check_search(book):
     problems = []
-    for word in SEARCH_WORDS:
-        with tempfile.TemporaryDirectory() as profile:
-            dom = chromium((book / "index.html").as_uri() + f"?search={word}", profile)
-        results = re.search(r'<ul id="mdbook-searchresults">(.*?)</ul>', dom, re.S)
-        hits = len(re.findall(r"<li", results.group(1))) if results else 0
-        print(f"search: {word!r}: {hits} results")
-        if hits == 0:
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        hits = list(pool.map(lambda word: search_hits(book, word), SEARCH_WORDS))
+    for word, count in zip(SEARCH_WORDS, hits):
+        print(f"search: {word!r}: {count} results")
+        if count == 0:
             problems.append(f"search for {word!r} lists no result")
     return problems
 

@@ -506,8 +506,8 @@ fn every_quiz_comes_before_its_output_and_agrees_with_the_snapshot() {
             );
         }
     }
-    assert!(checked >= 14, "only {checked} quizzes found");
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert!(checked >= 14, "only {checked} quizzes found");
 }
 
 /// How many columns of a listing fit in the book's code column at 1280 px,
