@@ -351,3 +351,298 @@ fn every_fixed_program_and_solution_reports_failures_the_same_way() {
     }
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
+
+/// One predict-the-outcome quiz: its page, its marker's fields, and the
+/// text of its answer fold.
+struct Quiz {
+    page: PathBuf,
+    snapshot: String,
+    exit: String,
+    stderr_empty: bool,
+    answer: String,
+    /// Byte offset of the marker in its page.
+    at: usize,
+}
+
+fn quizzes(page: &Path) -> Vec<Quiz> {
+    let marker = Regex::new(
+        r"(?s)<!-- quiz: snapshot=(\S+) exit=(\S+)( stderr=empty)? -->\n<details>\n<summary>Answer</summary>\n(.*?)</details>",
+    )
+    .unwrap();
+    let text = read(page);
+    assert_eq!(
+        text.matches("<!-- quiz:").count(),
+        marker.captures_iter(&text).count(),
+        "{}: a quiz marker must be `<!-- quiz: snapshot=NAME exit=N [stderr=empty] -->` \
+         followed by a `<details>` fold whose summary is `Answer`",
+        page.display()
+    );
+    marker
+        .captures_iter(&text)
+        .map(|c| Quiz {
+            page: page.to_owned(),
+            snapshot: c[1].to_owned(),
+            exit: c[2].to_owned(),
+            stderr_empty: c.get(3).is_some(),
+            answer: c[4].to_owned(),
+            at: c.get(0).unwrap().start(),
+        })
+        .collect()
+}
+
+/// What a quiz's answer says that contradicts the snapshot it is about:
+/// an exit status other than the recorded one, a quoted span (in
+/// backticks) that the output does not contain, a claim of an empty
+/// stderr that is not so.
+fn quiz_contradictions(quiz: &Quiz, snapshot: &str) -> Vec<String> {
+    let body: Vec<&str> = snapshot
+        .lines()
+        .skip(snapshot_header_lines(snapshot))
+        .collect();
+    let body = body.join("\n");
+    let mut wrong = Vec::new();
+    let recorded = body
+        .lines()
+        .find_map(|line| line.strip_prefix("exit status: "))
+        .unwrap_or("none");
+    if quiz.exit != recorded {
+        wrong.push(format!(
+            "marker says exit={}, the snapshot records {recorded}",
+            quiz.exit
+        ));
+    }
+    let said = Regex::new(r"(?i)exit status (\d+)").unwrap();
+    let statuses: Vec<&str> = said
+        .captures_iter(&quiz.answer)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    if statuses.is_empty() {
+        wrong.push("the answer never says the exit status".into());
+    }
+    for status in statuses {
+        if status != recorded {
+            wrong.push(format!(
+                "the answer says exit status {status}, the snapshot {recorded}"
+            ));
+        }
+    }
+    let span = Regex::new(r"`([^`]+)`").unwrap();
+    let mut spans = 0;
+    for capture in span.captures_iter(&quiz.answer) {
+        spans += 1;
+        // A span wrapped across two lines of the page reads as one line.
+        let quoted = capture[1].split_whitespace().collect::<Vec<_>>().join(" ");
+        if !body.contains(&quoted) {
+            wrong.push(format!(
+                "the answer quotes `{quoted}`, which the output does not contain"
+            ));
+        }
+    }
+    if spans == 0 {
+        wrong.push("the answer quotes no line of the output".into());
+    }
+    let stderr = body.split_once("--- stderr").map_or("", |(_, e)| e);
+    let empty = stderr.trim().is_empty();
+    let claims_empty = Regex::new(r"(?i)nothing on stderr|stderr is empty")
+        .unwrap()
+        .is_match(&quiz.answer);
+    if quiz.stderr_empty != empty {
+        wrong.push(format!(
+            "marker {} stderr=empty, but stderr is {}",
+            if quiz.stderr_empty { "says" } else { "lacks" },
+            if empty { "empty" } else { "not empty" }
+        ));
+    }
+    if claims_empty && !quiz.stderr_empty {
+        wrong.push("the answer says stderr is empty; the marker must say stderr=empty".into());
+    }
+    wrong
+}
+
+/// Every chapter with a swallowed program asks the reader to predict its
+/// output before showing it, and the answer agrees with the snapshot of
+/// the program's real output.
+#[test]
+fn every_quiz_comes_before_its_output_and_agrees_with_the_snapshot() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for dir in chapter_dirs() {
+        let page = dir.join("README.md");
+        let text = read(&page);
+        let number: u32 = dir.file_name().unwrap().to_str().unwrap()[..2]
+            .parse()
+            .unwrap();
+        let quizzes = quizzes(&page);
+        let main = format!("ch{number}-swallowed");
+        let include = format!("{{{{#include ../../snapshots/{main}.snap:");
+        if let Some(shown) = text.find(&include) {
+            match quizzes.iter().find(|q| q.snapshot == main) {
+                None => problems.push(format!(
+                    "{}: no quiz before {main}'s output",
+                    page.display()
+                )),
+                Some(quiz) if quiz.at > shown => problems.push(format!(
+                    "{}: the quiz on {main} comes after its output",
+                    page.display()
+                )),
+                Some(_) => {}
+            }
+        }
+        for quiz in &quizzes {
+            let path = root()
+                .join("snapshots")
+                .join(format!("{}.snap", quiz.snapshot));
+            assert!(
+                path.is_file(),
+                "{}: no snapshot {}",
+                quiz.page.display(),
+                quiz.snapshot
+            );
+            checked += 1;
+            problems.extend(
+                quiz_contradictions(quiz, &read(&path))
+                    .into_iter()
+                    .map(|w| format!("{}: quiz on {}: {w}", quiz.page.display(), quiz.snapshot)),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
+    assert!(checked >= 14, "only {checked} quizzes found");
+}
+
+/// How many columns of a listing fit in the book's code column at 1280 px,
+/// as scripts/check-book.py measures it in Chromium (101 with the book's
+/// theme/wrap.css): rustfmt's line width. Output (`text`, `console`)
+/// wraps instead, and diagrams scale.
+const LISTING_COLUMNS: usize = 100;
+
+/// The lines a page shows for one include: an anchor's lines, a line
+/// range, or the whole file, without the anchor markers mdBook drops.
+fn shown_lines(text: &str, range: Option<&str>) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let picked: Vec<&str> = match range {
+        None => lines,
+        Some(range) if range.chars().all(|c| c.is_ascii_digit() || c == ':') => {
+            let bounds: Vec<Option<usize>> = range.split(':').map(|n| n.parse().ok()).collect();
+            let start = bounds[0].unwrap_or(1);
+            let end = bounds.get(1).copied().flatten().unwrap_or(lines.len());
+            lines[start - 1..end].to_vec()
+        }
+        Some(anchor) => lines
+            .iter()
+            .skip_while(|l| !l.contains(&format!("ANCHOR: {anchor}")))
+            .skip(1)
+            .take_while(|l| !l.contains(&format!("ANCHOR_END: {anchor}")))
+            .copied()
+            .collect(),
+    };
+    picked
+        .into_iter()
+        .filter(|l| !l.contains("ANCHOR: ") && !l.contains("ANCHOR_END: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Lines wider than the code column, in every listing the pages include
+/// and every code block written on a page, except output and diagrams.
+fn lines_too_wide_for_the_column() -> Vec<String> {
+    let width = |line: &str| line.replace('\t', "    ").chars().count();
+    let mut wide = Vec::new();
+    for (page, target, range) in includes() {
+        if target.ends_with(".snap") || target.ends_with(".mmd") {
+            continue;
+        }
+        let file = page.parent().unwrap().join(&target);
+        for line in shown_lines(&read(&file), range.as_deref()) {
+            if width(&line) > LISTING_COLUMNS {
+                wide.push(format!(
+                    "{} ({} columns): {line}",
+                    normalized(&file).strip_prefix(root()).unwrap().display(),
+                    width(&line)
+                ));
+            }
+        }
+    }
+    let fence = Regex::new(r"(?ms)^```(\S*)\n(.*?)^```").unwrap();
+    for page in pages() {
+        for block in fence.captures_iter(&read(&page)) {
+            let lang = block[1].split(',').next().unwrap_or("");
+            if matches!(lang, "text" | "console" | "mermaid") {
+                continue;
+            }
+            for line in block[2].lines().filter(|l| width(l) > LISTING_COLUMNS) {
+                wide.push(format!(
+                    "{} ({} columns): {line}",
+                    page.display(),
+                    width(line)
+                ));
+            }
+        }
+    }
+    wide
+}
+
+/// No listing hides the end of a line behind a scroll bar at 1280 px.
+#[test]
+fn every_listing_line_fits_the_code_column() {
+    let wide = lines_too_wide_for_the_column();
+    assert!(
+        wide.is_empty(),
+        "lines wider than {LISTING_COLUMNS} columns, which scroll sideways in the book:\n{}\n",
+        wide.join("\n")
+    );
+}
+
+/// Every chapter has a picture: a mermaid block on its page that includes
+/// a diagram file of its folder, and every diagram file is on its page.
+/// (scripts/check-book.py checks in Chromium that each one is drawn.)
+#[test]
+fn every_chapter_shows_a_diagram_from_its_own_folder() {
+    let block = Regex::new(r"```mermaid\n\{\{#include ([^}/\s]+\.mmd)\}\}\n```").unwrap();
+    for dir in chapter_dirs() {
+        let page = dir.join("README.md");
+        let shown: BTreeSet<String> = block
+            .captures_iter(&read(&page))
+            .map(|c| c[1].to_owned())
+            .collect();
+        assert!(!shown.is_empty(), "{}: no diagram", page.display());
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "mmd") {
+                let name = path.file_name().unwrap().to_str().unwrap();
+                assert!(
+                    shown.contains(name),
+                    "{} is not on its page",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// The reader's set-up command and CI install the same pinned tools.
+#[test]
+fn the_set_up_and_ci_pin_the_same_book_tools() {
+    let ci = read(&root().join(".ci/run"));
+    for (tool, variable) in [
+        ("mdbook", "MDBOOK_VERSION"),
+        ("mdbook-mermaid", "MDBOOK_MERMAID_VERSION"),
+    ] {
+        let pin = Regex::new(&format!(r"(?m)^{variable}=(\S+)$")).unwrap();
+        let version = &pin
+            .captures(&ci)
+            .unwrap_or_else(|| panic!("no {variable} in .ci/run"))[1];
+        for doc in ["README.md", "chapters/introduction.md"] {
+            assert!(
+                read(&root().join(doc)).contains(&format!("{tool}@{version}")),
+                "{doc} does not install {tool}@{version}, as .ci/run does"
+            );
+        }
+    }
+    let book: toml::Table = read(&root().join("book.toml")).parse().unwrap();
+    assert_eq!(
+        book["preprocessor"]["mermaid"]["after"].as_array().unwrap()[0].as_str(),
+        Some("links"),
+        "the mermaid preprocessor must run after the include preprocessor"
+    );
+}

@@ -25,6 +25,7 @@ env | grep -E '^(RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|CARGO_PROFILE_[A-Z_]+_PANIC)=
 # ANCHOR: poison
 echo "== a poisoned lock stepped around, and destructors that might panic"
 search --include='*.rs' \
-    -E 'PoisonError|is_poisoned|clear_poison|lock\(\).*unwrap_or_else|impl( *<[^>]*>)? *Drop for' "$dir"
+    -E -e 'PoisonError|is_poisoned|clear_poison|lock\(\).*unwrap_or_else' \
+    -e 'impl( *<[^>]*>)? *Drop for' "$dir"
 # ANCHOR_END: poison
 exit 0
