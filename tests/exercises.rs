@@ -12,6 +12,7 @@
 mod common;
 
 use common::{Run, root, run};
+use regex::Regex;
 
 /// What a fixed program must print: every failure on stderr as a line
 /// `error: INPUT: ...` that mentions each of its fragments (or whose
@@ -140,8 +141,8 @@ const EXERCISES: &[Exercise] = &[
         failures: &[
             ("broken.png", &["signal 6"]),
             ("huge.png", &["code 3"]),
-            // The twist: a deadline, and a child killed when it overruns it
-            // (`run` fails on any process left running).
+            // The twist: a deadline, and a child killed when it overruns
+            // it: one left running logs "slow.png: converted" on stderr.
             ("slow.png", &["timed out"]),
         ],
         successes: &["cat.png: converted", "dog.png: converted"],
@@ -433,4 +434,42 @@ fn every_chapter_with_programs_has_an_exercise_and_its_page_explains_it() {
             exercise.dir
         );
     }
+}
+
+#[test]
+fn exercise_02_check_fails_when_the_thumbnails_were_not_made_on_a_pool_of_two() {
+    let exercise = exercise(2);
+    let mut solved = run("ch2-solution", &[]);
+    assert_eq!(exercise.check(&solved), Ok(()));
+    // What the chapter's fixed program prints: rayon's global pool, whose
+    // threads have no name.
+    let on = Regex::new(r"\(thumb-[01]\)").unwrap();
+    let global = on.replace_all(&solved.stdout, "(<unnamed>)").into_owned();
+    // And a pool of three threads.
+    let three = on.replace(&solved.stdout, "(thumb-2)").into_owned();
+    for stdout in [global, three] {
+        solved.stdout = stdout;
+        assert!(
+            exercise.check(&solved).is_err(),
+            "the check passes thumbnails made elsewhere:\n{}",
+            solved.stdout
+        );
+    }
+}
+
+#[test]
+fn exercise_13_check_fails_when_more_than_the_culprit_is_blamed() {
+    let exercise = exercise(13);
+    let mut solved = run("ch13-solution", &[]);
+    assert_eq!(exercise.check(&solved), Ok(()));
+    // Blame for the whole chunk, on top of every hash: the culprit is
+    // among the files blamed, and still the check fails.
+    solved
+        .stderr
+        .push_str("error: a.txt: chunk 1: worker killed by signal 6 (SIGABRT)\n");
+    assert!(
+        exercise.check(&solved).is_err(),
+        "the check passes blame for a file that did nothing:\n{}",
+        solved.stderr
+    );
 }

@@ -69,7 +69,8 @@ fn main() -> ExitCode {
                         Some(quota) => quota.to_string(),
                         None => message(payload.as_ref()),
                     };
-                    let at = PANICKED_AT.with(Cell::take)
+                    let at = PANICKED_AT
+                        .with(Cell::take)
                         .unwrap_or_else(|| "an unknown place".to_owned());
                     format!("panicked at {at}: {reason}")
                 })

@@ -20,9 +20,11 @@ fn convert() {
     match std::env::args().nth(1).unwrap_or_default().as_str() {
         "broken.png" => std::process::abort(), // a crash in the decoder
         "huge.png" => std::process::exit(3),   // "out of memory", its own way
-        // Stuck on a network share: it answers, but far too late.
+        // Stuck on a network share: it answers, but far too late, and
+        // logs when it does.
         "slow.png" => {
             std::thread::sleep(Duration::from_millis(1500));
+            eprintln!("convert: slow.png: converted, at last");
             println!("converted");
         }
         _ => println!("converted"),

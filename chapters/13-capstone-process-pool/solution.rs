@@ -101,7 +101,9 @@ fn run_chunk(number: usize, chunk: &[&'static str]) -> (Vec<Result<u64, String>>
                 } else if !exit.is_success() {
                     // Every answer came, then the worker died: no file is to
                     // blame, and none lost, but it is a failure all the same.
-                    unblamed.push(format!("chunk {number}: worker {exit} after its last answer"));
+                    unblamed.push(format!(
+                        "chunk {number}: worker {exit} after its last answer"
+                    ));
                 }
             }
             // No worker to run them: every file left fails for that reason.
