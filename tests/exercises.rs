@@ -13,6 +13,7 @@ mod common;
 
 use common::{Run, root, run};
 use regex::Regex;
+use std::time::{Duration, Instant};
 
 /// What a fixed program must print: every failure on stderr as a line
 /// `error: INPUT: ...` that mentions each of its fragments (or whose
@@ -247,12 +248,21 @@ const EXERCISES: &[Exercise] = &[
         failures: &[
             ("macros", &["code 2", "macros 0.3.0 already exists"]),
             ("cli", &["signal 9", "uploading cli"]),
+            // The twist: a deadline, and the whole process group killed at
+            // it (`run` fails on a `sleep` left running).
+            ("mirror", &["timed out", "uploading mirror"]),
         ],
         successes: &["core: uploaded core 1.2.0", "docs: uploaded docs 1.2.0"],
-        forbidden: &[],
+        forbidden: &["uploaded mirror"],
         twist: in_the_fragments,
     },
 ];
+
+/// Exercises whose twist is to end sooner than the chapter's fix would:
+/// the run must end within the limit. Exercise 14: a hung upload killed
+/// with its process group ends at the 500 ms deadline; killing only its
+/// `sh` leaves `sleep` holding the pipes for 2 s.
+const TIME_LIMITS: &[(u32, Duration)] = &[(14, Duration::from_millis(1500))];
 
 impl Exercise {
     /// `Ok` when `run` reports everything it must; otherwise, what is
@@ -302,6 +312,20 @@ impl Exercise {
         Ok(())
     }
 
+    /// [`Exercise::check`], and the time limit, if the exercise has one.
+    fn check_timed(&self, run: &Run, took: Duration) -> Result<(), String> {
+        self.check(run)?;
+        match TIME_LIMITS
+            .iter()
+            .find(|(number, _)| *number == self.number)
+        {
+            Some(&(_, limit)) if took > limit => Err(format!(
+                "the program took {took:?}; it should end within {limit:?}"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn exercise_file(&self) -> String {
         format!("chapters/{}/exercise.rs", self.dir)
     }
@@ -314,12 +338,21 @@ fn exercise(number: u32) -> &'static Exercise {
         .expect("a known exercise")
 }
 
+/// Runs an example, and says how long it took.
+fn timed_run(example: &str) -> (Run, Duration) {
+    // Built first, so that the clock times the program, not cargo.
+    common::example_binary(example);
+    let started = Instant::now();
+    let run = run(example, &[]);
+    (run, started.elapsed())
+}
+
 /// The check a reader runs. It fails, saying what is still swallowed,
 /// until the exercise is fixed.
 fn check_exercise(number: u32) {
     let exercise = exercise(number);
-    let run = run(&format!("ch{number}-exercise"), &[]);
-    if let Err(swallowed) = exercise.check(&run) {
+    let (run, took) = timed_run(&format!("ch{number}-exercise"));
+    if let Err(swallowed) = exercise.check_timed(&run, took) {
         panic!(
             "\n\nExercise {number} is not solved yet: {swallowed}.\n\
              Edit {} and run this check again.\n\nWhat the program printed:\n{}\n",
@@ -371,8 +404,8 @@ fn as_shipped(file: &str) -> bool {
 fn every_check_fails_as_shipped_and_passes_on_the_solution() {
     for exercise in EXERCISES {
         let number = exercise.number;
-        let solution = run(&format!("ch{number}-solution"), &[]);
-        if let Err(problem) = exercise.check(&solution) {
+        let (solution, took) = timed_run(&format!("ch{number}-solution"));
+        if let Err(problem) = exercise.check_timed(&solution, took) {
             panic!(
                 "the solution to exercise {number} fails its check: {problem}\n{}",
                 solution.render()
