@@ -229,13 +229,20 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         number: 12,
         dir: "12-rust-only-traps",
+        // The twist: a stopped printer is restarted, once: letter.pdf
+        // comes back from the failed send and is printed; map.png, after
+        // the second stop, is not.
         failures: &[
-            ("printer", &["photo.raw"]),
-            ("letter.pdf", &["not delivered"]),
+            ("photo.raw", &["unknown format"]),
+            ("scan.raw", &["unknown format"]),
             ("map.png", &["not delivered"]),
         ],
-        successes: &[],
-        forbidden: &[],
+        successes: &[
+            "printed invoice.pdf",
+            "printed memo.txt",
+            "printed letter.pdf",
+        ],
+        forbidden: &["printed map.png", "letter.pdf: not delivered"],
         twist: in_the_fragments,
     },
     Exercise {
