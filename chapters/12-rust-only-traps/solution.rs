@@ -63,7 +63,8 @@ fn main() -> ExitCode {
     while let Some(job) = queue.pop_front() {
         let Some((jobs, _)) = &current else {
             failures.push(format!(
-                "error: {job}: not delivered: the printer stopped again after {restarts} restart"
+                "error: {job}: not delivered: the printer stopped again, \
+                 and its restarts are used up ({MAX_RESTARTS} allowed)"
             ));
             continue;
         };
