@@ -40,7 +40,6 @@ fn hasher() {
         let hash = hash(&file);
         // Flushed before the next file starts: an answer still in a buffer
         // dies with the worker, and the blame would fall on the wrong file.
-        // (std promises line buffering only for a terminal, not a pipe.)
         if writeln!(out, "{file} {hash}")
             .and_then(|()| out.flush())
             .is_err()
