@@ -29,6 +29,7 @@ fn main() {
     }
     drop(counts);
     for (name, errors) in received {
-        println!("{name}: {errors} errors");
+        let plural = if errors == 1 { "" } else { "s" };
+        println!("{name}: {errors} error{plural}");
     }
 }

@@ -1,5 +1,6 @@
-//! Exercise 1, a solution: keep each handle with its log's name, join them
-//! all, and report every panic.
+//! Exercise 1, a solution: name each scanner thread after its log, keep
+//! each handle, join them all, and report every panic with the thread's
+//! name, so that the hook's line and the report can be matched up.
 //!
 //! Run: cargo run --example ch1-solution
 use std::process::ExitCode;
@@ -24,17 +25,37 @@ fn count_errors(log: &str) -> usize {
 }
 
 fn main() -> ExitCode {
-    let scanners: Vec<_> = LOGS
-        .into_iter()
-        .map(|(name, log)| (name, thread::spawn(move || count_errors(log))))
-        .collect();
     let mut failed = false;
+    let mut scanners = Vec::new();
+    for (name, log) in LOGS {
+        // `Builder::spawn`, unlike `thread::spawn`, returns the error of a
+        // thread that could not be started instead of panicking.
+        match thread::Builder::new()
+            .name(format!("scan-{name}"))
+            .spawn(move || count_errors(log))
+        {
+            Ok(scanner) => scanners.push((name, scanner)),
+            Err(error) => {
+                failed = true;
+                eprintln!("error: {name}: cannot start a scanner: {error}");
+            }
+        }
+    }
     for (name, scanner) in scanners {
+        // The handle knows its thread's name: read it before `join`
+        // consumes the handle.
+        let thread = scanner.thread().name().unwrap_or("<unnamed>").to_owned();
         match scanner.join() {
-            Ok(errors) => println!("{name}: {errors} errors"),
+            Ok(errors) => {
+                let plural = if errors == 1 { "" } else { "s" };
+                println!("{name}: {errors} error{plural}");
+            }
             Err(payload) => {
                 failed = true;
-                eprintln!("error: {name}: {}", message(payload.as_ref()));
+                eprintln!(
+                    "error: {name}: thread '{thread}' panicked: {}",
+                    message(payload.as_ref())
+                );
             }
         }
     }

@@ -5,11 +5,22 @@
 //! Check: cargo test --test exercises -- --ignored exercise_04
 use std::thread;
 
+/// The storage crate panics with a value of its own type, not a string.
+#[derive(Debug)]
+struct QuotaExceeded {
+    used: u8,
+}
+
+impl std::fmt::Display for QuotaExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "disk quota exceeded at {}%", self.used)
+    }
+}
+
 fn vacuum() {}
 
 fn backup() {
-    let used = 98;
-    panic!("disk quota exceeded at {used}%");
+    std::panic::panic_any(QuotaExceeded { used: 98 });
 }
 
 fn rotate() {

@@ -3,20 +3,29 @@
 //!
 //! Run:   cargo run --example ch5-exercise
 //! Check: cargo test --test exercises -- --ignored exercise_05
+use std::io::{Error, ErrorKind};
 use std::panic::catch_unwind;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-const PATHS: [&str; 5] = ["/index", "/missing", "/about", "/crash", "/contact"];
+const PATHS: [&str; 7] = [
+    "/index", "/missing", "/about", "/flaky", "/crash", "/down", "/contact",
+];
 
-/// Pretends to fetch a page and returns its size in bytes.
-fn fetch(path: &str) -> Result<usize, std::io::Error> {
+/// How often /flaky has been asked for.
+static FLAKY_TRIES: AtomicU32 = AtomicU32::new(0);
+
+/// Pretends to fetch a page and returns its size in bytes. /flaky times
+/// out the first time only; /down times out every time.
+fn fetch(path: &str) -> Result<usize, Error> {
     match path {
-        "/missing" => Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "404 not found",
-        )),
+        "/missing" => Err(Error::new(ErrorKind::NotFound, "404 not found")),
         "/crash" => panic!("handler bug while rendering {path}"),
+        "/flaky" if FLAKY_TRIES.fetch_add(1, Ordering::Relaxed) == 0 => {
+            Err(Error::new(ErrorKind::TimedOut, "gateway timed out"))
+        }
+        "/down" => Err(Error::new(ErrorKind::TimedOut, "gateway timed out")),
         _ => Ok(path.len() * 100),
     }
 }

@@ -1,5 +1,6 @@
-//! Exercise 8, a solution: turn the error into an ErrorReport, which is
-//! only strings, before it crosses.
+//! Exercise 8, a solution: the error crosses as a type of its own that
+//! serde can carry, with the shelves as a list rather than a map with tuple
+//! keys, so the parent can say which shelves are off, not only how many.
 //!
 //! Run: cargo run --example ch8-solution
 use std::collections::HashMap;
@@ -7,7 +8,6 @@ use std::io::BufReader;
 use std::process::{ExitCode, Stdio};
 
 use no_silent_failures::process::Exit;
-use no_silent_failures::report::ErrorReport;
 use no_silent_failures::worker;
 
 const WAREHOUSES: [&str; 2] = ["north", "south"];
@@ -35,9 +35,33 @@ fn audit(warehouse: &str) -> Result<u32, Mismatch> {
     }
 }
 
+/// What crosses the process boundary for a miscount: its message, and
+/// each shelf with its difference, sorted, as plain data JSON can carry.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct MiscountReport {
+    message: String,
+    shelves: Vec<((u8, u8), i32)>,
+}
+
+impl From<&Mismatch> for MiscountReport {
+    fn from(mismatch: &Mismatch) -> Self {
+        let mut shelves: Vec<_> = mismatch
+            .shelves
+            .iter()
+            .map(|(&at, &off)| (at, off))
+            .collect();
+        // A map's order is not fixed; a report's should be.
+        shelves.sort_unstable();
+        MiscountReport {
+            message: mismatch.to_string(),
+            shelves,
+        }
+    }
+}
+
 fn work() {
     let warehouse = std::env::args().nth(1).unwrap_or_default();
-    let result = audit(&warehouse).map_err(|error| ErrorReport::from_error(&error));
+    let result = audit(&warehouse).map_err(|error| MiscountReport::from(&error));
     worker::send(&result).expect("the parent is reading");
 }
 
@@ -55,12 +79,15 @@ fn main() -> ExitCode {
         let frame = worker::read_frame(&mut BufReader::new(&output.stdout[..]), &mut noise)
             .expect("reading from memory");
         let result =
-            frame.and_then(|json| serde_json::from_str::<Result<u32, ErrorReport>>(&json).ok());
+            frame.and_then(|json| serde_json::from_str::<Result<u32, MiscountReport>>(&json).ok());
         match (Exit::of(output.status), result) {
             (exit, Some(Ok(items))) if exit.is_success() => println!("{warehouse}: {items} items"),
             (exit, Some(Err(report))) if exit.is_success() => {
                 failed = true;
-                eprintln!("error: {warehouse}: {report}");
+                eprintln!("error: {warehouse}: {}", report.message);
+                for ((aisle, shelf), off) in report.shelves {
+                    eprintln!("  aisle {aisle} shelf {shelf}: {off:+}");
+                }
             }
             (exit, _) => {
                 failed = true;

@@ -6,21 +6,24 @@
 use std::sync::mpsc;
 use std::thread;
 
-const JOBS: [&str; 5] = [
+const JOBS: [&str; 6] = [
     "invoice.pdf",
     "memo.txt",
     "photo.raw",
     "letter.pdf",
+    "scan.raw",
     "map.png",
 ];
 
-/// Prints jobs until one has a format it does not know.
-fn printer(jobs: mpsc::Receiver<&'static str>) -> Result<usize, String> {
+/// Prints jobs until one has a format it does not know; then it stops,
+/// and says which job and why.
+fn printer(jobs: mpsc::Receiver<&'static str>) -> Result<usize, (&'static str, String)> {
     let mut printed = 0;
     for job in jobs {
         if job.ends_with(".raw") {
-            return Err(format!("cannot print {job}: unknown format"));
+            return Err((job, "unknown format".to_owned()));
         }
+        println!("printed {job}");
         printed += 1;
     }
     Ok(printed)

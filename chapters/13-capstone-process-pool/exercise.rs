@@ -1,14 +1,26 @@
-//! Exercise 13: a file hasher on a pool of two worker processes, naive
-//! style: tasks dealt out up front, results read until the workers are done.
+//! Exercise 13: a file hasher on a naive process pool of its own. The
+//! files are cut into chunks of three, and each chunk goes to a fresh
+//! worker process, which hashes its files one after the other.
 //!
 //! Run:   cargo run --example ch13-exercise
 //! Check: cargo test --test exercises -- --ignored exercise_13
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::process::Stdio;
 
 use no_silent_failures::worker;
 
-const FILES: [&str; 6] = ["a.txt", "b.txt", "locked.db", "c.txt", "d.txt", "e.txt"];
+const FILES: [&str; 7] = [
+    "a.txt",
+    "locked.db",
+    "b.txt",
+    "c.txt",
+    "d.txt",
+    "e.txt",
+    "f.txt",
+];
+
+/// How many files one worker hashes.
+const CHUNK: usize = 3;
 
 /// The hash of a file's name; locked.db makes its worker abort.
 fn hash(file: &str) -> u64 {
@@ -19,6 +31,7 @@ fn hash(file: &str) -> u64 {
         .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
 }
 
+/// Runs in a worker: hashes each file named on stdin, one line each.
 fn hasher() {
     for file in std::io::stdin().lock().lines().map_while(Result::ok) {
         println!("{file} {}", hash(&file));
@@ -27,27 +40,26 @@ fn hasher() {
 
 fn main() {
     worker::guard(&[("hash", hasher)]);
-    let mut workers: Vec<_> = (0..2)
-        .map(|_| {
-            let mut command = worker::command("hash").unwrap();
-            command
+    // One worker per chunk, all at once.
+    let workers: Vec<_> = FILES
+        .chunks(CHUNK)
+        .map(|chunk| {
+            let mut worker = worker::command("hash")
+                .unwrap()
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .spawn()
-                .unwrap()
+                .unwrap();
+            let mut files = worker.stdin.take().unwrap();
+            for file in chunk {
+                let _ = writeln!(files, "{file}");
+            }
+            // `files` is dropped here: the worker sees the end of its chunk.
+            worker
         })
         .collect();
-    for (index, file) in FILES.iter().enumerate() {
-        let _ = writeln!(workers[index % 2].stdin.as_mut().unwrap(), "{file}");
-    }
-    for worker in &mut workers {
-        drop(worker.stdin.take());
-        for line in BufReader::new(worker.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-        {
-            println!("{line}");
-        }
-        let _ = worker.wait();
+    for worker in workers {
+        let output = worker.wait_with_output().unwrap();
+        print!("{}", String::from_utf8_lossy(&output.stdout));
     }
 }

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 
 /// Each crate, and the shell script that stands in for its uploader.
-const CRATES: [(&str, &str); 4] = [
+const CRATES: [(&str, &str); 5] = [
     ("core", "echo uploaded core 1.2.0"),
     (
         "macros",
@@ -17,6 +17,11 @@ const CRATES: [(&str, &str); 4] = [
     ),
     ("cli", "echo 'uploading cli...' >&2; kill -9 $$"),
     ("docs", "echo uploaded docs 1.2.0"),
+    // The mirror's upload hangs, in `sleep`, a child of `sh`.
+    (
+        "mirror",
+        "echo 'uploading mirror...' >&2; sleep 2; echo uploaded mirror 1.2.0",
+    ),
 ];
 
 fn main() {

@@ -1,15 +1,19 @@
 //! Exercise 14, a solution: every crate gets an outcome, every uploader's
-//! ending is read, and the failures decide the exit status.
+//! ending is read, an uploader gets a deadline, and one that overruns it is
+//! killed with every process it started.
 //!
 //! Run: cargo run --example ch14-solution
-use std::process::{Command, ExitCode};
+use std::io::Read;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use no_silent_failures::outcome::Tally;
 use no_silent_failures::process::{Exit, tail};
 use no_silent_failures::runner::Runner;
 
 /// Each crate, and the shell script that stands in for its uploader.
-const CRATES: [(&str, &str); 4] = [
+const CRATES: [(&str, &str); 5] = [
     ("core", "echo uploaded core 1.2.0"),
     (
         "macros",
@@ -17,7 +21,15 @@ const CRATES: [(&str, &str); 4] = [
     ),
     ("cli", "echo 'uploading cli...' >&2; kill -9 $$"),
     ("docs", "echo uploaded docs 1.2.0"),
+    // The mirror's upload hangs, in `sleep`, a child of `sh`.
+    (
+        "mirror",
+        "echo 'uploading mirror...' >&2; sleep 2; echo uploaded mirror 1.2.0",
+    ),
 ];
+
+/// How long one upload may take.
+const DEADLINE: Duration = Duration::from_millis(500);
 
 #[derive(Debug)]
 struct UploadFailed(String);
@@ -30,19 +42,76 @@ impl std::fmt::Display for UploadFailed {
 
 impl std::error::Error for UploadFailed {}
 
+/// Starts `sh -c SCRIPT` as the leader of a process group of its own, so
+/// that everything it starts can be killed with it.
+fn start(script: &str) -> std::io::Result<Child> {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command.spawn()
+}
+
+/// Kills the uploader and every process in its group. Killing `sh` alone
+/// would leave its `sleep` running, holding the pipes open.
+fn kill_all(child: &mut Child) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Pid, Signal, kill_process_group};
+        kill_process_group(Pid::from_child(child), Signal::KILL)?;
+    }
+    #[cfg(not(unix))]
+    child.kill()?;
+    Ok(())
+}
+
 /// Runs one uploader; only an exit with code 0 that said something counts.
 fn upload(script: &str) -> Result<String, UploadFailed> {
-    let output = Command::new("sh")
-        .args(["-c", script])
-        .output()
-        .map_err(|error| UploadFailed(format!("cannot start sh: {error}")))?;
-    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    match Exit::of(output.status) {
+    let mut child = start(script).map_err(|e| UploadFailed(format!("cannot start sh: {e}")))?;
+    let started = Instant::now();
+    // std has no `wait` with a timeout: ask until it ends or time is up.
+    // (Scripts that say more than a pipe holds would need their pipes read
+    // meanwhile; these say a line.)
+    let timed_out = loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break false,
+            Ok(None) if started.elapsed() < DEADLINE => thread::sleep(Duration::from_millis(5)),
+            Ok(None) => {
+                kill_all(&mut child)
+                    .map_err(|e| UploadFailed(format!("timed out; cannot kill it: {e}")))?;
+                break true;
+            }
+            Err(e) => return Err(UploadFailed(format!("cannot wait for sh: {e}"))),
+        }
+    };
+    // Reaped in every case, killed or not (`wait` after `try_wait` returns
+    // the same status at once).
+    let status = child
+        .wait()
+        .map_err(|e| UploadFailed(format!("cannot reap sh: {e}")))?;
+    let (mut stdout, mut stderr) = (String::new(), Vec::new());
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout)
+            .map_err(|e| UploadFailed(format!("reading its stdout: {e}")))?;
+    }
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_end(&mut stderr)
+            .map_err(|e| UploadFailed(format!("reading its stderr: {e}")))?;
+    }
+    let said = tail(&stderr, 1).trim_end().to_owned();
+    let stdout = stdout.trim().to_owned();
+    if timed_out {
+        return Err(UploadFailed(format!(
+            "uploader timed out after {}ms, killed with its children: {said}",
+            DEADLINE.as_millis()
+        )));
+    }
+    match Exit::of(status) {
         Exit::Code(0) if !stdout.is_empty() => Ok(stdout),
-        exit => Err(UploadFailed(format!(
-            "uploader {exit}: {}",
-            tail(&output.stderr, 1).trim_end()
-        ))),
+        exit => Err(UploadFailed(format!("uploader {exit}: {said}"))),
     }
 }
 
