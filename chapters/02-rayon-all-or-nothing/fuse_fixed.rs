@@ -22,7 +22,10 @@ fn main() -> ExitCode {
             Ok(cents) => println!("{customer}: charged {cents} cents"),
             Err(payload) => {
                 failed += 1;
-                eprintln!("error: {customer:?}: panicked: {}", message(payload.as_ref()));
+                eprintln!(
+                    "error: {customer:?}: panicked: {}",
+                    message(payload.as_ref())
+                );
             }
         }
     }

@@ -34,7 +34,10 @@ fn main() -> ExitCode {
             }
             Err(payload) => {
                 failed = true;
-                eprintln!("error: batch {name}: panicked: {}", message(payload.as_ref()));
+                eprintln!(
+                    "error: batch {name}: panicked: {}",
+                    message(payload.as_ref())
+                );
             }
         }
     }
