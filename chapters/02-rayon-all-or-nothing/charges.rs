@@ -13,8 +13,10 @@ const CHARGES: [(&str, &str, u32); 5] = [
 /// Every card the bank has charged: the side effect that cannot be undone.
 static BANK: Mutex<Vec<&str>> = Mutex::new(Vec::new());
 
+// ANCHOR: charge
 fn charge((customer, card, cents): (&'static str, &str, u32)) -> u32 {
     assert!(!card.is_empty(), "card number is empty");
     BANK.lock().expect("no panic while the bank is locked").push(customer);
     cents
 }
+// ANCHOR_END: charge
