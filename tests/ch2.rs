@@ -285,8 +285,10 @@ fn totals_made_inside_the_catch_keep_a_failed_batch_out() {
     );
     assert_eq!(
         run.error_lines(),
-        ["error: batch tuesday: panicked: a quantity is a whole number: \
-          ParseIntError { kind: InvalidDigit }"]
+        [
+            "error: batch tuesday: panicked: a quantity is a whole number: \
+          ParseIntError { kind: InvalidDigit }"
+        ]
     );
 }
 

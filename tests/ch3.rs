@@ -243,7 +243,9 @@ fn tokio_source(file: &str) -> String {
         .expect("tokio is in Cargo.lock");
     let home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo")
+        });
     let registry = home.join("registry/src");
     let dir = std::fs::read_dir(&registry)
         .unwrap()
@@ -282,9 +284,15 @@ fn tokio_s_runtime_wide_panic_policy_exists_only_under_tokio_unstable() {
     ));
     assert!(inside_cfg_unstable(&builder, "pub enum UnhandledPanic"));
     // A stable method, for contrast.
-    assert!(!inside_cfg_unstable(&builder, "pub fn enable_all(&mut self"));
+    assert!(!inside_cfg_unstable(
+        &builder,
+        "pub fn enable_all(&mut self"
+    ));
     let macros = tokio_source("src/macros/cfg.rs");
     let unstable = macros.split("macro_rules! cfg_unstable {").nth(1).unwrap();
     let definition = &unstable[..unstable.find("macro_rules!").unwrap_or(unstable.len())];
-    assert!(definition.contains("#[cfg(tokio_unstable)]"), "{definition}");
+    assert!(
+        definition.contains("#[cfg(tokio_unstable)]"),
+        "{definition}"
+    );
 }

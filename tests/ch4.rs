@@ -415,8 +415,9 @@ fn is_finished_is_true_for_a_thread_that_panicked() {
     );
     let line = line_of(POLL, "panic!(\"index 3 is corrupt\")");
     assert!(
-        run.stderr
-            .contains(&format!("panicked at {POLL}:{line}:38:\nindex 3 is corrupt\n")),
+        run.stderr.contains(&format!(
+            "panicked at {POLL}:{line}:38:\nindex 3 is corrupt\n"
+        )),
         "{}",
         run.stderr
     );
