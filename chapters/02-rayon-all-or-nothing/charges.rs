@@ -4,8 +4,8 @@ use std::sync::Mutex;
 /// (customer, card number, cents). Carol's card number is missing.
 const CHARGES: [(&str, &str, u32); 5] = [
     ("ana", "4111", 1200),
-    ("bob", "4242", 800),
     ("carol", "", 1500),
+    ("bob", "4242", 800),
     ("dan", "5555", 300),
     ("eve", "6011", 950),
 ];
