@@ -295,7 +295,8 @@ fn under_panic_abort_a_bufwriter_s_lines_are_lost_with_the_process() {
     let run = run_abort_build("abort_flush");
     snapshot!("ch12-abort-flush-swallowed", run);
     assert_eq!(run.ending, Ending::Signal(SIGABRT));
-    // Records 1 and 2 were written, into the buffer; no destructor flushed it.
+    // Records 1 and 2 were written, into the buffer; no destructor flushed
+    // it. The `print!` without a newline sat in stdout's line buffer.
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("an id is a number"));
 }

@@ -11,6 +11,8 @@ fn parse(record: &str) -> u32 {
 
 fn main() {
     // ANCHOR: report
+    // stdout's own line buffer holds this until a newline comes.
+    print!("importing {} records... ", RECORDS.len());
     let mut report = BufWriter::new(std::io::stdout());
     for record in RECORDS {
         let id = parse(record);
