@@ -399,3 +399,23 @@ fn a_rayon_panic_handler_sees_spawned_jobs_only_and_join_par_iter_and_scope_pani
         Ok("in spawn".to_owned())
     );
 }
+
+#[test]
+fn a_tokio_rwlock_written_by_a_panicking_task_is_unlocked_too() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let shared = Arc::new(tokio::sync::RwLock::new(vec![0]));
+        let task = tokio::spawn({
+            let shared = Arc::clone(&shared);
+            async move {
+                let mut guard = shared.write().await;
+                guard.push(1);
+                quietly(|| panic!("mid-update"));
+            }
+        });
+        assert!(task.await.unwrap_err().is_panic());
+        assert_eq!(*shared.try_write().expect("unlocked"), [0, 1]);
+    });
+}

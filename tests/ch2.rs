@@ -374,3 +374,24 @@ fn without_panic_fuse_the_other_items_still_run_and_with_it_the_later_ones_do_no
     // The fuse stops every item not yet started; the one before it ran.
     assert_eq!(items_run_around_a_panic(true), [0]);
 }
+
+/// Compiles only for `UnwindSafe` types.
+fn unwind_safe<T: std::panic::UnwindSafe>(_: T) {}
+
+#[test]
+fn shared_locks_atomics_and_the_library_s_catch_pass_the_unwind_safety_check() {
+    // The marker sees `&mut`, not every way to share state: these compile.
+    let orders = std::sync::atomic::AtomicUsize::new(0);
+    let totals = std::sync::Arc::new(Mutex::new(0_u32));
+    unwind_safe(&orders);
+    unwind_safe(&*totals);
+    unwind_safe(std::sync::Arc::clone(&totals));
+    // And `catch` asserts unwind safety itself: a `&mut` goes through.
+    let mut count = 0;
+    let caught = no_silent_failures::panic::catch(|| {
+        count += 1;
+        panic!("halfway")
+    });
+    assert!(caught.is_err());
+    assert_eq!(count, 1, "the half-done update is there after the catch");
+}
