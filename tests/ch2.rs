@@ -264,12 +264,12 @@ fn assert_unwind_safe_lets_a_skipped_batch_keep_its_half_done_update() {
     let run = run("ch2-unwind", &[]);
     snapshot!("ch2-unwind-swallowed", run);
     assert_eq!(run.code(), Some(0));
-    // Monday and wednesday hold 4 orders of 17 units. Tuesday was skipped,
+    // Monday and wednesday hold 5 orders of 23 units. Tuesday was skipped,
     // yet its first line (5 units) and the count of its bad one are in.
     assert_eq!(
         run.stdout,
         "batch monday: imported\nbatch tuesday: skipped\nbatch wednesday: imported\n\
-         totals: 6 orders, 22 units\n"
+         totals: 7 orders, 28 units\n"
     );
 }
 
@@ -280,8 +280,8 @@ fn totals_made_inside_the_catch_keep_a_failed_batch_out() {
     assert_eq!(run.code(), Some(1));
     assert_eq!(
         run.stdout,
-        "batch monday: imported 3 orders\nbatch wednesday: imported 1 orders\n\
-         totals: 4 orders, 17 units\n"
+        "batch monday: imported 3 orders\nbatch wednesday: imported 2 orders\n\
+         totals: 5 orders, 23 units\n"
     );
     assert_eq!(
         run.error_lines(),
