@@ -181,3 +181,232 @@ fn a_successful_send_on_a_buffered_channel_means_queued_not_handled() {
     drop(received);
     assert!(records.send("id=2").is_err());
 }
+
+// --- tools (issue 23) ---
+
+#[test]
+fn a_tokio_mutex_never_poisons_so_the_half_done_update_is_kept_silently() {
+    let run = run("ch12-tokio-lock", &[]);
+    snapshot!("ch12-tokio-lock-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    // As with `into_inner` on a poisoned std lock: 270, not 300.
+    assert_eq!(
+        run.stdout,
+        "request 2: 500 internal error\nbalances: [85, 90, 95]\n"
+    );
+}
+
+#[test]
+fn updating_a_copy_under_a_tokio_mutex_keeps_the_books_whole_and_reports_the_panic() {
+    let run = run("ch12-tokio-lock-fixed", &[]);
+    snapshot!("ch12-tokio-lock-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "request 0: ok\nrequest 1: ok\nrequest 3: ok\nbalances: [85, 90, 125]\n"
+    );
+    assert_eq!(
+        run.error_lines(),
+        ["error: request 2: panicked: index out of bounds: the len is 3 but the index is 7"]
+    );
+}
+
+/// Runs `work` with its panic recorded, not printed, and lets it unwind.
+fn quietly(work: impl FnOnce()) {
+    let _quiet = no_silent_failures::panic::CaptureScope::enter(false);
+    work();
+}
+
+#[test]
+fn a_tokio_mutex_held_by_a_panicking_task_is_unlocked_with_the_update_half_done() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let shared = Arc::new(tokio::sync::Mutex::new(vec![0]));
+        let task = tokio::spawn({
+            let shared = Arc::clone(&shared);
+            async move {
+                let mut guard = shared.lock().await;
+                guard.push(1);
+                quietly(|| panic!("mid-update"));
+            }
+        });
+        assert!(task.await.unwrap_err().is_panic());
+        // No poison to report: the lock is free, the push is there.
+        assert_eq!(*shared.try_lock().expect("unlocked"), [0, 1]);
+    });
+}
+
+#[test]
+fn clear_poison_clears_the_flag_and_repairs_nothing() {
+    let run = run("ch12-clear-poison", &[]);
+    snapshot!("ch12-clear-poison-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "request 2: 500 internal error\npoisoned: false\nbalances: [85, 90, 95]\n"
+    );
+}
+
+#[test]
+fn restoring_the_last_finished_update_before_clear_poison_keeps_the_books_whole() {
+    let run = run("ch12-clear-poison-fixed", &[]);
+    snapshot!("ch12-clear-poison-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "request 0: ok\nrequest 1: ok\nrequest 3: ok, on books restored after a panic\n\
+         balances: [85, 90, 125]\n"
+    );
+    let line = line_of(&format!("{DIR}/ledger.rs"), "self.balances[to] += amount");
+    assert_eq!(
+        run.error_lines(),
+        [format!(
+            "error: request 2: panicked at {DIR}/ledger.rs:{line}:22: \
+             index out of bounds: the len is 3 but the index is 7"
+        )]
+    );
+}
+
+/// Builds `file` (in this chapter's folder) with `-C panic=abort` and runs it.
+fn run_abort_build(file: &str) -> common::Run {
+    let (compile, binary) = common::rustc(&format!("{DIR}/{file}.rs"), &["-C", "panic=abort"]);
+    assert_eq!(compile.code(), Some(0), "{}", compile.stderr);
+    run_program(
+        binary.path(),
+        &format!("rustc -C panic=abort {DIR}/{file}.rs && ./{file}"),
+        &[],
+        &[],
+    )
+}
+
+#[test]
+fn under_panic_abort_a_bufwriter_s_lines_are_lost_with_the_process() {
+    let run = run_abort_build("abort_flush");
+    snapshot!("ch12-abort-flush-swallowed", run);
+    assert_eq!(run.ending, Ending::Signal(SIGABRT));
+    // Records 1 and 2 were written, into the buffer; no destructor flushed
+    // it. The `print!` without a newline sat in stdout's line buffer.
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("an id is a number"));
+}
+
+#[test]
+fn under_panic_abort_the_hook_writes_the_crash_report_and_flushed_lines_survive() {
+    let run = run_abort_build("abort_flush_fixed");
+    snapshot!("ch12-abort-flush-fixed", run);
+    assert_eq!(run.ending, Ending::Signal(SIGABRT));
+    assert_eq!(run.stdout, "stored record 1\nstored record 2\n");
+    let line = line_of(&format!("{DIR}/abort_flush_fixed.rs"), ".expect(\"an id is");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: \"id=x\": panicked at {DIR}/abort_flush_fixed.rs:{line}:35: \
+             an id is a number: ParseIntError {{ kind: InvalidDigit }}\n"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_do_nothing_panic_handler_stops_the_abort_and_the_file_goes_missing() {
+    let run = run("ch12-panic-handler", &[]);
+    snapshot!("ch12-panic-handler-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "\"a.txt\": 9700 bytes\n\"b.txt\": 9800 bytes\n\"d.txt\": 10000 bytes\n3 sizes reported\n"
+    );
+    assert!(run.error_lines().is_empty());
+}
+
+#[test]
+fn a_panic_handler_that_passes_payloads_on_lets_main_name_the_missing_file() {
+    let run = run("ch12-panic-handler-fixed", &[]);
+    snapshot!("ch12-panic-handler-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.error_lines(),
+        [
+            "error: \"\": no size came back",
+            "error: a rayon job: panicked: a file name is never empty",
+        ]
+    );
+}
+
+#[test]
+fn a_rayon_panic_handler_sees_spawned_jobs_only_and_join_par_iter_and_scope_panic_in_the_caller() {
+    use rayon::prelude::*;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    let (payloads, handled) = std::sync::mpsc::channel();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .panic_handler(move |payload| {
+            let _ = payloads.send(no_silent_failures::panic::message(payload.as_ref()));
+        })
+        .build()
+        .unwrap();
+    let quiet = || no_silent_failures::panic::CaptureScope::enter(false);
+    let in_caller = |work: &(dyn Fn() + Sync)| {
+        let caught = pool.install(|| catch_unwind(AssertUnwindSafe(work)));
+        no_silent_failures::panic::message(caught.expect_err("it panics").as_ref())
+    };
+    let join = || {
+        rayon::join(
+            || {
+                let _quiet = quiet();
+                panic!("in join")
+            },
+            || (),
+        );
+    };
+    assert_eq!(in_caller(&join), "in join");
+    let par_iter = || {
+        (0..4).into_par_iter().for_each(|i| {
+            let _quiet = quiet();
+            assert!(i != 3, "in par_iter");
+        })
+    };
+    assert_eq!(in_caller(&par_iter), "in par_iter");
+    let scope = || {
+        rayon::scope(|s| {
+            s.spawn(|_| {
+                let _quiet = quiet();
+                panic!("in scope")
+            })
+        })
+    };
+    assert_eq!(in_caller(&scope), "in scope");
+    pool.spawn(move || {
+        let _quiet = quiet();
+        panic!("in spawn")
+    });
+    // The first payload the handler got is the spawned job's: none of the
+    // three before it reached the handler.
+    assert_eq!(
+        handled.recv_timeout(common::HANG_LIMIT),
+        Ok("in spawn".to_owned())
+    );
+}
+
+#[test]
+fn a_tokio_rwlock_written_by_a_panicking_task_is_unlocked_too() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let shared = Arc::new(tokio::sync::RwLock::new(vec![0]));
+        let task = tokio::spawn({
+            let shared = Arc::clone(&shared);
+            async move {
+                let mut guard = shared.write().await;
+                guard.push(1);
+                quietly(|| panic!("mid-update"));
+            }
+        });
+        assert!(task.await.unwrap_err().is_panic());
+        assert_eq!(*shared.try_write().expect("unlocked"), [0, 1]);
+    });
+}

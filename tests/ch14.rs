@@ -609,3 +609,34 @@ fn a_failing_worker_is_seen_by_the_parent() {
     assert_eq!(panic.message, "worker for 2 failed on purpose");
 }
 // ANCHOR_END: template
+
+// --- tools (issue 23) ---
+
+// ANCHOR: hook_template
+/// Whether `program`, run with `RUST_BACKTRACE=1`, still prints std's
+/// panic report and its backtrace: whether every hook it sets chains to
+/// the one before.
+fn keeps_the_default_hook(program: &str) -> Result<(), String> {
+    let run = common::run_with_env(program, &[], &[("RUST_BACKTRACE", "1")]);
+    let report = regex::Regex::new(r"(?m)^thread '[^']*' \(\[tid\]\) panicked at ").unwrap();
+    if report.is_match(&run.stderr) && run.stderr.contains("stack backtrace:") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program}: no panic report with a backtrace:\n{}",
+            run.stderr
+        ))
+    }
+}
+
+#[test]
+fn a_program_that_sets_a_panic_hook_still_prints_the_default_report() {
+    keeps_the_default_hook("ch4-chain-fixed").unwrap();
+}
+// ANCHOR_END: hook_template
+
+#[test]
+fn the_hook_template_fails_on_a_hook_that_replaces_the_default() {
+    let error = keeps_the_default_hook("ch4-chain").unwrap_err();
+    assert!(error.starts_with("ch4-chain: no panic report"), "{error}");
+}

@@ -156,3 +156,143 @@ fn in_python_apply_async_without_get_prints_nothing_and_exits_0() {
         .stdout("sent 4 notifications\n")
         .stderr("");
 }
+
+// --- tools (issue 23) ---
+
+#[test]
+fn a_while_let_ok_loop_stops_at_the_first_panic_and_its_dropped_set_cancels_the_rest() {
+    let run = run("ch3-joinset", &[]);
+    snapshot!("ch3-joinset-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    // ana counted, bob's error printed, then the panic ended the loop:
+    // eve's delivery went out uncounted, and ops' was cancelled unseen.
+    assert_eq!(run.stdout, "sent 1 notifications\n");
+    assert_eq!(
+        run.error_lines(),
+        ["error: cannot deliver to \"bob.example.org\": no @ in address"]
+    );
+    assert!(!run.stderr.contains("eve") && !run.stderr.contains("ops"));
+    assert!(run.stderr.contains("recipient must not be empty"));
+}
+
+#[test]
+fn a_drained_join_set_names_each_input_and_keeps_error_panic_and_cancellation_apart() {
+    let run = run("ch3-joinset-fixed", &[]);
+    snapshot!("ch3-joinset-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stdout,
+        "sent to \"ana@example.org\"\nsent to \"eve@example.org\"\nsent 2 of 5 notifications\n"
+    );
+    assert_eq!(
+        run.error_lines(),
+        [
+            "error: \"ops@example.org\": cancelled",
+            "error: \"bob.example.org\": returned: cannot deliver to \"bob.example.org\": \
+             no @ in address",
+            "error: \"\": panicked: recipient must not be empty",
+        ]
+    );
+}
+
+#[test]
+fn dropping_a_join_set_aborts_the_tasks_still_in_it() {
+    common::within("a JoinSet dropped with a task waiting", || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (mut reply, replied) = tokio::sync::oneshot::channel::<()>();
+            let mut set = tokio::task::JoinSet::new();
+            let task = set.spawn(async move {
+                let _ = replied.await;
+            });
+            tokio::task::yield_now().await;
+            assert!(!task.is_finished(), "the task waits for its reply");
+            drop(set);
+            // The aborted task's future is dropped, its receiver with it.
+            reply.closed().await;
+        });
+    });
+}
+
+#[test]
+fn an_aborted_task_comes_back_as_a_cancelled_join_error() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        let handle = set.spawn(std::future::pending::<()>());
+        handle.abort();
+        let error = set.join_next().await.unwrap().unwrap_err();
+        assert!(error.is_cancelled() && !error.is_panic());
+        assert_eq!(error.id(), handle.id());
+    });
+}
+
+/// One file of the tokio release this crate builds against, as cargo
+/// unpacked it.
+fn tokio_source(file: &str) -> String {
+    let lock = std::fs::read_to_string(common::root().join("Cargo.lock")).unwrap();
+    let version = lock
+        .split("[[package]]")
+        .find(|package| package.contains("name = \"tokio\"\n"))
+        .and_then(|package| package.split("version = \"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("tokio is in Cargo.lock");
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo")
+        });
+    let registry = home.join("registry/src");
+    let dir = std::fs::read_dir(&registry)
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join(format!("tokio-{version}")))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("tokio {version} is not unpacked under {registry:?}"));
+    std::fs::read_to_string(dir.join(file)).unwrap()
+}
+
+/// Whether `item` (the start of its declaration) sits inside a
+/// `cfg_unstable! { .. }` block of `source`: after the block's opening
+/// brace, and before the brace that closes it.
+fn inside_cfg_unstable(source: &str, item: &str) -> bool {
+    let at = source.find(item).unwrap_or_else(|| panic!("no {item}"));
+    let Some(block) = source[..at].rfind("cfg_unstable! {") else {
+        return false;
+    };
+    let mut depth = 0;
+    for (offset, c) in source[block..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 1 => return at < block + offset,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[test]
+fn tokio_s_runtime_wide_panic_policy_exists_only_under_tokio_unstable() {
+    let builder = tokio_source("src/runtime/builder.rs");
+    assert!(inside_cfg_unstable(
+        &builder,
+        "pub fn unhandled_panic(&mut self"
+    ));
+    assert!(inside_cfg_unstable(&builder, "pub enum UnhandledPanic"));
+    // A stable method, for contrast.
+    assert!(!inside_cfg_unstable(
+        &builder,
+        "pub fn enable_all(&mut self"
+    ));
+    let macros = tokio_source("src/macros/cfg.rs");
+    let unstable = macros.split("macro_rules! cfg_unstable {").nth(1).unwrap();
+    let definition = &unstable[..unstable.find("macro_rules!").unwrap_or(unstable.len())];
+    assert!(
+        definition.contains("#[cfg(tokio_unstable)]"),
+        "{definition}"
+    );
+}

@@ -342,3 +342,107 @@ fn every_row_of_the_payload_table_holds() {
         }
     }
 }
+
+// --- tools (issue 23) ---
+
+const CHAIN: &str = "chapters/04-the-panic-payload/chain_work.rs";
+const POLL: &str = "chapters/04-the-panic-payload/poll_jobs.rs";
+
+/// Runs `example` with `RUST_BACKTRACE=1`, as an operator chasing a crash
+/// would, and shows it that way.
+fn run_with_backtrace(example: &str) -> common::Run {
+    common::run_program(
+        &common::example_binary(example),
+        &format!("RUST_BACKTRACE=1 cargo run --example {example}"),
+        &[],
+        &[("RUST_BACKTRACE", "1")],
+    )
+}
+
+#[test]
+fn a_hook_that_replaces_the_default_loses_its_report_and_the_backtrace() {
+    let run = run_with_backtrace("ch4-chain");
+    snapshot!("ch4-chain-swallowed", run);
+    let line = line_of(CHAIN, ".expect(\"a reading");
+    // The log line, and main's report of the caught panic: nothing else.
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: thread 'reading n/a': panicked at {CHAIN}:{line}:17: \
+             a reading is a whole number: ParseIntError {{ kind: InvalidDigit }}\n\
+             error: \"x\": panicked in thread 'main' at {CHAIN}:{line}:17: \
+             a reading is a whole number: ParseIntError {{ kind: InvalidDigit }}\n"
+        )
+    );
+}
+
+#[test]
+fn a_hook_chained_with_take_hook_keeps_the_default_report_and_the_backtrace() {
+    let run = run_with_backtrace("ch4-chain-fixed");
+    snapshot!("ch4-chain-fixed", run);
+    let line = line_of(CHAIN, ".expect(\"a reading");
+    let log = format!("error: thread 'reading n/a': panicked at {CHAIN}:{line}:17:");
+    let default = format!("thread 'reading n/a' ([tid]) panicked at {CHAIN}:{line}:17:\n");
+    let (log_at, default_at) = (run.stderr.find(&log), run.stderr.find(&default));
+    assert!(log_at.is_some() && default_at.is_some(), "{}", run.stderr);
+    assert!(log_at < default_at, "the log line comes first");
+    assert!(run.stderr.contains("stack backtrace:\n"), "{}", run.stderr);
+    // The panic `catch` captured reached neither hook: it is reported once,
+    // by main, and the default hook never printed it.
+    assert_eq!(run.stderr.matches("\"x\"").count(), 1);
+    assert!(!run.stderr.contains("thread 'main' ([tid]) panicked"));
+    // One panic went to the hooks: the log line and the default report.
+    assert_eq!(run.stderr.matches("panicked at").count(), 2);
+}
+
+#[test]
+fn is_finished_is_true_for_a_thread_that_panicked() {
+    let run = run("ch4-poll", &[]);
+    snapshot!("ch4-poll-swallowed", run);
+    assert_eq!(run.code(), Some(0));
+    assert_eq!(
+        run.stdout,
+        "compact: done\nreindex: done\nvacuum: still running, left in the background\n"
+    );
+    let line = line_of(POLL, "panic!(\"index 3 is corrupt\")");
+    assert!(
+        run.stderr.contains(&format!(
+            "panicked at {POLL}:{line}:38:\nindex 3 is corrupt\n"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn polling_is_finished_against_a_deadline_then_joining_tells_every_ending_apart() {
+    let run = run("ch4-poll-fixed", &[]);
+    snapshot!("ch4-poll-fixed", run);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "compact: done: 12\n");
+    assert_eq!(
+        run.error_lines(),
+        [
+            "error: reindex: panicked: index 3 is corrupt",
+            "error: vacuum: still running after 200ms, left running",
+        ]
+    );
+}
+
+#[test]
+fn a_finished_handle_joins_at_once_and_join_alone_says_whether_it_panicked() {
+    common::within("polling two threads", || {
+        let ok = thread::spawn(|| 7);
+        let panics = thread::spawn(|| {
+            let _quiet = no_silent_failures::panic::CaptureScope::enter(false);
+            panic!("reindex failed")
+        });
+        // A poll, not a sleep: the loop ends when both have ended.
+        while !(ok.is_finished() && panics.is_finished()) {
+            thread::yield_now();
+        }
+        assert_eq!(ok.join().ok(), Some(7));
+        let payload = panics.join().expect_err("finished, and by a panic");
+        assert_eq!(message(payload.as_ref()), "reindex failed");
+    });
+}
