@@ -86,6 +86,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
         .map(|(id, chunk)| start(id, inputs, chunk, &events_in))
         .collect();
     drop(events_in); // so the events end when every worker's stdout has closed
+    // ANCHOR: events
     for event in events {
         match event {
             Event::Answer(id, line) => {
@@ -103,6 +104,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
             }
         }
     }
+    // ANCHOR_END: events
     for worker in &mut workers {
         let _ = worker.child.wait(); // how it ended is not asked
     }

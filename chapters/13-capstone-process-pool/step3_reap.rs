@@ -86,6 +86,7 @@ fn start(id: usize, inputs: &[String], chunk: Vec<usize>, events: &Sender<Event>
     }
 }
 
+// ANCHOR: end
 impl Worker {
     /// Reaps the worker: how it ended, and what it still owed.
     fn end(mut self) -> (String, VecDeque<usize>) {
@@ -99,6 +100,7 @@ impl Worker {
         (reason, self.owed)
     }
 }
+// ANCHOR_END: end
 
 // ANCHOR: run
 fn run(inputs: &[String]) -> Vec<Option<Outcome>> {

@@ -122,11 +122,13 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
         .collect();
     drop(events_in); // so the events end when every worker's stdout has closed
     loop {
+        // ANCHOR: wait
         let now = Instant::now();
         let wait = (workers.iter().flatten().filter(|w| !w.timed_out))
             .map(|w| (w.last_heard + TIMEOUT).saturating_duration_since(now))
             .min()
             .unwrap_or(TIMEOUT);
+        // ANCHOR_END: wait
         match events.recv_timeout(wait) {
             Ok(Event::Answer(id, line)) => {
                 let worker = workers[id].as_mut().expect("answers come before `Closed`");
@@ -143,6 +145,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
                     outcomes[task] = Some(Err(reason.clone()));
                 }
             }
+            // ANCHOR: timeout
             Err(RecvTimeoutError::Timeout) => {
                 for worker in workers.iter_mut().flatten() {
                     if !worker.timed_out && worker.last_heard.elapsed() >= TIMEOUT {
@@ -151,6 +154,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
                     }
                 }
             }
+            // ANCHOR_END: timeout
             Err(RecvTimeoutError::Disconnected) => break, // every worker has closed
         }
     }

@@ -125,13 +125,16 @@ impl Worker {
 // ANCHOR: run
 fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
     let mut outcomes = vec![None; inputs.len()];
+    // ANCHOR: chunks
     // Chunks waiting for a worker: first each worker's share, round robin.
     let mut chunks: VecDeque<(Vec<usize>, bool)> = (0..WORKERS)
         .map(|w| ((w..inputs.len()).step_by(WORKERS).collect(), false))
         .collect();
+    // ANCHOR_END: chunks
     let (events_in, events) = mpsc::channel();
     let mut workers: Vec<Option<Worker>> = Vec::new();
     loop {
+        // ANCHOR: refill
         while workers.iter().flatten().count() < WORKERS
             && let Some((chunk, exact)) = chunks.pop_front()
         {
@@ -140,6 +143,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
         if workers.iter().all(Option::is_none) {
             break; // no worker running, no chunk waiting
         }
+        // ANCHOR_END: refill
         let now = Instant::now();
         let wait = (workers.iter().flatten().filter(|w| !w.timed_out))
             .map(|w| (w.last_heard + TIMEOUT).saturating_duration_since(now))
@@ -154,6 +158,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
                     outcomes[task] = Some(serde_json::from_str(&line).unwrap_or_else(garbled));
                 }
             }
+            // ANCHOR: blame
             Ok(Event::Closed(id)) => {
                 let worker = workers[id].take().expect("a worker closes once");
                 let exact = worker.exact;
@@ -167,6 +172,7 @@ fn run(inputs: &[String]) -> Vec<Option<Outcome>> {
                     chunks.push_back((owed.into(), true));
                 }
             }
+            // ANCHOR_END: blame
             Err(RecvTimeoutError::Timeout) => {
                 for worker in workers.iter_mut().flatten() {
                     if !worker.timed_out && worker.last_heard.elapsed() >= TIMEOUT {
