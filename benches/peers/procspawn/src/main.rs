@@ -100,6 +100,9 @@ fn main() {
     let after_kill = spawned.spawn(3, square).join().map_err(|e| e.to_string());
     let mut sleeper = spawned.spawn(SLEEP, square);
     let timeout = sleeper.join_timeout(Duration::from_millis(300)).expect_err("a timeout");
+    // procspawn 1.0.2 ends a task when its handle is dropped, not at the timeout.
+    drop(sleeper);
+    let after_timeout = spawned.spawn(3, square).join().map_err(|e| e.to_string());
     // Every task queued at once, as `Pool.map` and the pool above take them.
     let all_at_once = catch_unwind(AssertUnwindSafe(|| {
         let handles: Vec<_> = inputs.iter().map(|&n| spawned.spawn(n, square)).collect();
@@ -130,6 +133,7 @@ fn main() {
             "procspawn_sigkill": killed,
             "procspawn_after_sigkill": format!("{after_kill:?}"),
             "procspawn_timeout": timeout.to_string(),
+            "procspawn_after_timeout": format!("{after_timeout:?}"),
             "procspawn_all_queued_at_once": all_at_once,
         })
     );
