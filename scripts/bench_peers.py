@@ -56,7 +56,7 @@ def main():
         seconds = times[key]
         shown = f"{seconds * 1e9:.0f} ns" if seconds < 1e-5 else f"{seconds * 1e6:.0f} µs"
         ratio = seconds / ours
-        return f"{shown} ({ratio:.2g}×)" if key != "this_pool" else f"{shown} (1×)"
+        return f"{shown} ({ratio:,.0f}×)" if ratio >= 10 else f"{shown} ({ratio:.2g}×)"
 
     rows = [
         ("this pool (`ProcessPool::run`)", "this_pool"),

@@ -60,7 +60,7 @@ fn procspawn_squares(pool: &procspawn::Pool, inputs: &[u64]) -> Vec<u64> {
     let mut squares = Vec::with_capacity(inputs.len());
     for window in inputs.chunks(WINDOW) {
         let handles: Vec<_> = window.iter().map(|&n| pool.spawn(n, square)).collect();
-        for mut handle in handles {
+        for handle in handles {
             squares.push(handle.join().expect("a square"));
         }
     }
@@ -106,7 +106,7 @@ fn main() {
     // Every task queued at once, as `Pool.map` and the pool above take them.
     let all_at_once = catch_unwind(AssertUnwindSafe(|| {
         let handles: Vec<_> = inputs.iter().map(|&n| spawned.spawn(n, square)).collect();
-        handles.into_iter().map(|mut h| h.join().is_ok()).filter(|ok| *ok).count()
+        handles.into_iter().map(|h| h.join().is_ok()).filter(|ok| *ok).count()
     }));
     let all_at_once = match all_at_once {
         Ok(joined) => format!("{joined} of {tasks} joined"),
