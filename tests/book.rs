@@ -178,7 +178,18 @@ fn every_example_is_shown_on_its_chapter_page_and_has_its_twin() {
             path.display()
         );
         // Every swallowed program has a fixed twin, every exercise a solution.
+        // A step of a build-up (`chN-stepK`) is fixed by the next step,
+        // and the last step by the chapter's `chN-fixed`.
+        let step = name.rsplit_once("-step").and_then(|(chapter, k)| {
+            let next = format!("{chapter}-step{}", k.parse::<u32>().ok()? + 1);
+            Some(if names.contains(next.as_str()) {
+                next
+            } else {
+                format!("{chapter}-fixed")
+            })
+        });
         let twin = match name.strip_suffix("-exercise") {
+            _ if step.is_some() => step,
             Some(chapter) => Some(format!("{chapter}-solution")),
             None if name.ends_with("-fixed") || name.ends_with("-solution") => None,
             None => Some(format!("{name}-fixed")),
