@@ -190,10 +190,13 @@ fn swallowed_examples() -> Vec<(String, String)> {
                 e["path"].as_str().unwrap().to_owned(),
             )
         })
+        // Chapter 13's steps build a pool up, each fixing the one before:
+        // only the first swallows, and `ch13` is that program already.
         .filter(|(name, _)| {
             !name.ends_with("-fixed")
                 && !name.ends_with("-exercise")
                 && !name.ends_with("-solution")
+                && !name.contains("-step")
         })
         .collect()
 }
