@@ -68,7 +68,7 @@ fn main() -> ExitCode {
                 }))),
             };
         match outcome {
-            Ok(boxes) => println!("{order}: {boxes} boxes"),
+            Ok(boxes) => println!("{order}: {boxes} box{}", if boxes == 1 { "" } else { "es" }),
             Err(failure) => {
                 failed += 1;
                 eprintln!("error: {order}: {failure}");
@@ -83,7 +83,8 @@ fn main() -> ExitCode {
         }
     }
     // ANCHOR_END: collect
-    println!("{noise_lines} lines of worker output set aside (not results)");
+    let lines = if noise_lines == 1 { "line" } else { "lines" };
+    println!("{noise_lines} {lines} of worker output set aside (not results)");
     println!(
         "{} of {} orders succeeded, {failed} failed",
         orders.len() - failed,

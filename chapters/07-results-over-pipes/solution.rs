@@ -71,7 +71,7 @@ fn main() -> ExitCode {
             }
         };
         match outcome {
-            Ok(words) => println!("{name} {words} words"),
+            Ok(words) => println!("{name} {words} word{}", if words == 1 { "" } else { "s" }),
             Err((exit, stderr)) => {
                 failed = true;
                 let tries = if try_number == 1 {

@@ -64,7 +64,11 @@ fn main() {
     messages.sort_by_key(|message| message.index);
     for Message { index, result } in &messages {
         match result {
-            Ok(boxes) => println!("{}: {boxes} boxes", orders[*index]),
+            Ok(boxes) => println!(
+                "{}: {boxes} box{}",
+                orders[*index],
+                if *boxes == 1 { "" } else { "es" }
+            ),
             Err(error) => println!("{}: rejected: {error}", orders[*index]),
         }
     }

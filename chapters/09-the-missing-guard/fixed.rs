@@ -28,7 +28,12 @@ fn main() -> ExitCode {
         let frame = worker::read_frame(&mut BufReader::new(&output.stdout[..]), &mut noise)
             .expect("reading from memory");
         match frame.and_then(|json| serde_json::from_str::<usize>(&json).ok()) {
-            Some(words) if output.status.success() => println!("{task:?}: {words} words"),
+            Some(words) if output.status.success() => {
+                println!(
+                    "{task:?}: {words} word{}",
+                    if words == 1 { "" } else { "s" }
+                )
+            }
             _ => {
                 failed = true;
                 let exit = Exit::of(output.status);

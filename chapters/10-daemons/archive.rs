@@ -8,6 +8,7 @@ const FILES: [&str; 3] = ["jan.csv", "feb.csv", "mar.csv"];
 /// reports on stderr. It cannot know whether its parent is still there.
 fn compress() {
     let names = std::io::stdin().lock().lines().map_while(Result::ok).count();
-    eprintln!("compressor: compressed {names} files");
+    let files = if names == 1 { "file" } else { "files" };
+    eprintln!("compressor: compressed {names} {files}");
 }
 // ANCHOR_END: compress

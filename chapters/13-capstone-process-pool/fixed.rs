@@ -51,7 +51,8 @@ fn main() -> ExitCode {
         }
     }
     let tally = Tally::of(&outcomes);
-    println!("{tally}; {reported} outcomes reported as they came");
+    let outcomes = if reported == 1 { "outcome" } else { "outcomes" };
+    println!("{tally}; {reported} {outcomes} reported as they came");
     // ANCHOR_END: report
     if tally.failed == 0 {
         ExitCode::SUCCESS
