@@ -657,3 +657,128 @@ fn the_set_up_and_ci_pin_the_same_book_tools() {
         "the mermaid preprocessor must run after the include preprocessor"
     );
 }
+
+/// The longest paragraph a page may hold, in words: about 120, as the
+/// style guide asks, with a little slack for code spans.
+const MOST_WORDS: usize = 125;
+
+/// `(first line, words)` for every paragraph of prose in `page`: lines
+/// between blank lines, outside fenced blocks, tables, headings and HTML.
+/// A list item is a paragraph of its own.
+fn paragraphs(page: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut in_fence = false;
+    let mut current: Option<(usize, usize)> = None;
+    let close = |current: &mut Option<(usize, usize)>, found: &mut Vec<(usize, usize)>| {
+        if let Some(paragraph) = current.take() {
+            found.push(paragraph);
+        }
+    };
+    for (index, line) in page.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            close(&mut current, &mut found);
+            in_fence = !in_fence;
+            continue;
+        }
+        let not_prose = ["#", "|", "<", "{{"].iter().any(|p| trimmed.starts_with(p));
+        if in_fence || trimmed.is_empty() || not_prose {
+            close(&mut current, &mut found);
+            continue;
+        }
+        let item = trimmed.starts_with("- ")
+            || trimmed.starts_with("* ")
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        if item {
+            close(&mut current, &mut found);
+        }
+        let words = trimmed.split_whitespace().count();
+        match &mut current {
+            Some((_, count)) => *count += words,
+            None => current = Some((index + 1, words)),
+        }
+    }
+    close(&mut current, &mut found);
+    found
+}
+
+#[test]
+fn no_paragraph_runs_past_about_120_words() {
+    let sample = "One two.\n\n```\nnot prose at all, however long\n```\n- an item\n- another item here\n\nthree\nfour five\n";
+    assert_eq!(paragraphs(sample), [(1, 2), (6, 3), (7, 4), (9, 3)]);
+    let mut long = Vec::new();
+    for page in pages() {
+        for (line, words) in paragraphs(&read(&page)) {
+            if words > MOST_WORDS {
+                let page = page
+                    .strip_prefix(root())
+                    .unwrap_or(&page)
+                    .display()
+                    .to_string();
+                long.push(format!("{page}:{line}: {words} words"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "paragraphs over {MOST_WORDS} words:\n{}",
+        long.join("\n")
+    );
+}
+
+/// Every test chapter 13's contract table names exists: a promise must not
+/// point at a test that was renamed or removed. A name cut short with `…`
+/// must begin exactly one test's name.
+#[test]
+fn every_test_the_contract_table_names_exists() {
+    let page = read(&root().join("chapters/13-capstone-process-pool/README.md"));
+    let start = page
+        .find("## The contract")
+        .expect("chapter 13 has its contract table");
+    let table: String = page[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter(|line| line.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut sources = String::new();
+    for dir in ["tests", "src", "src/pool"] {
+        for entry in fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&read(&path));
+            }
+        }
+    }
+    let defined: Vec<&str> = Regex::new(r"fn ([a-z0-9_]+)\(")
+        .unwrap()
+        .captures_iter(&sources)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    let named = Regex::new(r"`([a-z0-9_]+)(…)?`").unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for capture in named.captures_iter(&table) {
+        let name = &capture[1];
+        if name.matches('_').count() < 2 {
+            continue;
+        }
+        checked += 1;
+        let found = if capture.get(2).is_some() {
+            defined.iter().filter(|d| d.starts_with(name)).count() == 1
+        } else {
+            defined.contains(&name)
+        };
+        if !found {
+            missing.push(name.to_owned());
+        }
+    }
+    assert!(checked > 20, "only {checked} test names found in the table");
+    assert!(
+        missing.is_empty(),
+        "the contract table names tests that do not exist: {missing:?}"
+    );
+}

@@ -116,9 +116,10 @@ impl Behaviour {
     fn expected(&self, order: &str) -> String {
         let died = |how: &str| format!("error: {order}: worker {how} before delivering a result");
         match self {
-            Behaviour::Boxes(n) | Behaviour::HalfLineThenBoxes(n) => {
-                format!("{order}: {} boxes", 100 / n)
-            }
+            Behaviour::Boxes(n) | Behaviour::HalfLineThenBoxes(n) => match 100 / n {
+                1 => format!("{order}: 1 box"),
+                boxes => format!("{order}: {boxes} boxes"),
+            },
             Behaviour::ReturnErr => {
                 format!("error: {order}: returned an error: bad quantity \"x\"")
             }
