@@ -83,10 +83,10 @@
 //! travels as its little-endian bytes. Like every format that does not
 //! describe itself, postcard cannot carry types that need
 //! `deserialize_any`: `serde_json::Value`, `#[serde(untagged)]` enums,
-//! `#[serde(flatten)]` fields. Each item's length is known (a plain
-//! value's width is in its tag), so an input or a result whose serde impl
-//! fails (returns an error, panics)
-//! fails alone, as [`Failure::Undelivered`] with serde's message or the
+//! `#[serde(flatten)]` fields. Each item's length is known (in its tag
+//! or the bytes after it, or, in a frame of plain values of one width, in
+//! the frame's header), so an input or a result whose serde impl fails
+//! (returns an error, panics) fails alone, as [`Failure::Undelivered`] with serde's message or the
 //! panic's message and location; so does one over [`MAX_ITEM_BYTES`].
 //!
 //! # Failures inside a chunk
