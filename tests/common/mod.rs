@@ -144,9 +144,9 @@ impl Run {
         self
     }
 
-    /// The text the snapshot (and so the book) shows. A Python run's
-    /// sections are left out when empty: its stderr heading with nothing
-    /// under it reads as output cut short.
+    /// The text the snapshot (and so the book) shows. A section is left
+    /// out when it is empty: a heading with nothing under it reads as
+    /// output cut short.
     pub fn render(&self) -> String {
         let ending = match self.ending {
             Ending::Code(code) => format!("exit status: {code}"),
@@ -154,13 +154,13 @@ impl Run {
             signal => signal.to_string(),
         };
         let mut shown = format!("$ {}\n{ending}\n", self.command);
-        let (stderr_heading, drop_empty) = if self.stderr_last_line_only {
-            ("--- stderr (last line)", true)
+        let stderr_heading = if self.stderr_last_line_only {
+            "--- stderr (last line)"
         } else {
-            ("--- stderr", false)
+            "--- stderr"
         };
         for (heading, text) in [("--- stdout", &self.stdout), (stderr_heading, &self.stderr)] {
-            if !(drop_empty && text.is_empty()) {
+            if !text.is_empty() {
                 shown.push_str(&format!("{heading}\n{}", with_final_newline(text)));
             }
         }
