@@ -12,7 +12,7 @@
 //! process dies, so a parent killed outright leaves no worker running.
 //!
 //! The workers are this same program, started again through
-//! [`crate::worker::guard`]; the role's function calls [`serve`] with the
+//! [`crate::worker::guard`]; the role's function calls [`serve`](fn@serve) with the
 //! task function:
 //!
 //! ```no_run
@@ -37,7 +37,7 @@
 //! # The channel
 //!
 //! Tasks and results travel on a private channel: two pipes, handed to the
-//! worker as its stdin and stdout, which [`serve`] takes over at once,
+//! worker as its stdin and stdout, which [`serve`](fn@serve) takes over at once,
 //! putting `/dev/null` in their place. Nothing else holds them: the
 //! worker's copies are closed on `exec`, so a program a task starts does
 //! not inherit them (a bare `fork` without `exec` does: its child then
