@@ -7,6 +7,10 @@ use super::{ProcessPool, Settled, Worker};
 use crate::failure::Failure;
 use crate::report::ErrorReport;
 
+/// How many new workers in a row may end before they send a result, in a
+/// pool whose workers have served before, before a run starts no more.
+const FAILED_STARTS: u32 = 3;
+
 impl ProcessPool {
     /// Ends a worker that died, or closed its channel, and fails or
     /// requeues the tasks it owed.
@@ -92,10 +96,6 @@ impl ProcessPool {
         self.no_more_starts = Some(report);
     }
 }
-
-/// How many new workers in a row may end before they send a result, in a
-/// pool whose workers have served before, before a run starts no more.
-const FAILED_STARTS: u32 = 3;
 
 /// The tasks a worker owed when it ended.
 pub(super) struct Unfinished {
