@@ -999,7 +999,7 @@ mod frame_model {
                 V::Raw(w, v) => write_w(s, *w, *v),
                 V::Str(x) => s.serialize_str(x),
                 V::Chameleon(v) => {
-                    if n % 2 == 0 {
+                    if n.is_multiple_of(2) {
                         s.serialize_u32(*v)
                     } else {
                         s.serialize_u64(u64::from(*v))
