@@ -256,7 +256,27 @@ fn an_aborted_task_comes_back_as_a_cancelled_join_error() {
         let error = set.join_next().await.unwrap().unwrap_err();
         assert!(error.is_cancelled() && !error.is_panic());
         assert_eq!(error.id(), handle.id());
+        // `abort_all` ends the same way.
+        set.spawn(std::future::pending::<()>());
+        set.abort_all();
+        assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
     });
+}
+
+#[test]
+fn a_task_cut_short_by_the_runtime_s_shutdown_is_a_cancelled_join_error() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handle = runtime.spawn(std::future::pending::<()>());
+    drop(runtime);
+    // A second runtime, only to await the handle the first one left.
+    let error = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(handle)
+        .unwrap_err();
+    assert!(error.is_cancelled() && !error.is_panic());
 }
 
 /// One file of the tokio release this crate builds against, as cargo
@@ -311,6 +331,17 @@ fn tokio_s_runtime_wide_panic_policy_exists_only_under_tokio_unstable() {
         "pub fn unhandled_panic(&mut self"
     ));
     assert!(inside_cfg_unstable(&builder, "pub enum UnhandledPanic"));
+    // And it refuses every runtime but the current-thread one.
+    let method = &builder[builder.find("pub fn unhandled_panic(&mut self").unwrap()..];
+    let body = &method[..method.find("\n        }\n").unwrap()];
+    assert!(
+        body.contains(
+            "if !matches!(self.kind, Kind::CurrentThread) \
+             && matches!(behavior, UnhandledPanic::ShutdownRuntime)"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("panic!(\"UnhandledPanic::ShutdownRuntime is only supported"));
     // A stable method, for contrast.
     assert!(!inside_cfg_unstable(
         &builder,
