@@ -330,11 +330,25 @@ fn a_panic_handler_that_passes_payloads_on_lets_main_name_the_missing_file() {
         run.stdout,
         "\"a.txt\": 9700 bytes\n\"b.txt\": 9800 bytes\n\"d.txt\": 10000 bytes\n"
     );
+    // One job sent nothing and one payload came: it is that job's.
+    assert_eq!(
+        run.error_lines(),
+        ["error: \"\": panicked: a file name is never empty"]
+    );
+}
+
+#[test]
+fn with_two_jobs_missing_the_handler_s_payloads_cannot_be_matched_to_them() {
+    let run = run("ch12-panic-handler-fixed", &["", "x", ""]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "\"x\": 12000 bytes\n");
     assert_eq!(
         run.error_lines(),
         [
             "error: \"\": no size came back",
-            "error: a rayon job: panicked: a file name is never empty",
+            "error: \"\": no size came back",
+            "error: one of them: panicked: a file name is never empty",
+            "error: one of them: panicked: a file name is never empty",
         ]
     );
 }
