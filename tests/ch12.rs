@@ -327,10 +327,28 @@ fn a_panic_handler_that_passes_payloads_on_lets_main_name_the_missing_file() {
     snapshot!("ch12-panic-handler-fixed", run);
     assert_eq!(run.code(), Some(1));
     assert_eq!(
+        run.stdout,
+        "\"a.txt\": 9700 bytes\n\"b.txt\": 9800 bytes\n\"d.txt\": 10000 bytes\n"
+    );
+    // One job sent nothing and one payload came: it is that job's.
+    assert_eq!(
+        run.error_lines(),
+        ["error: \"\": panicked: a file name is never empty"]
+    );
+}
+
+#[test]
+fn with_two_jobs_missing_the_handler_s_payloads_cannot_be_matched_to_them() {
+    let run = run("ch12-panic-handler-fixed", &["", "x", ""]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(run.stdout, "\"x\": 12000 bytes\n");
+    assert_eq!(
         run.error_lines(),
         [
             "error: \"\": no size came back",
-            "error: a rayon job: panicked: a file name is never empty",
+            "error: \"\": no size came back",
+            "error: one of them: panicked: a file name is never empty",
+            "error: one of them: panicked: a file name is never empty",
         ]
     );
 }
@@ -388,6 +406,26 @@ fn a_rayon_panic_handler_sees_spawned_jobs_only_and_join_par_iter_and_scope_pani
     assert_eq!(
         handled.recv_timeout(common::HANG_LIMIT),
         Ok("in spawn".to_owned())
+    );
+}
+
+#[test]
+fn a_rayon_panic_handler_also_gets_the_panic_of_a_start_handler() {
+    let (payloads, handled) = std::sync::mpsc::channel();
+    let _pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .start_handler(|_| {
+            let _quiet = no_silent_failures::panic::CaptureScope::enter(false);
+            panic!("in start handler")
+        })
+        .panic_handler(move |payload| {
+            let _ = payloads.send(no_silent_failures::panic::message(payload.as_ref()));
+        })
+        .build()
+        .unwrap();
+    assert_eq!(
+        handled.recv_timeout(common::HANG_LIMIT),
+        Ok("in start handler".to_owned())
     );
 }
 

@@ -165,14 +165,42 @@ fn a_while_let_ok_loop_stops_at_the_first_panic_and_its_dropped_set_cancels_the_
     snapshot!("ch3-joinset-swallowed", run);
     assert_eq!(run.code(), Some(0));
     // ana counted, bob's error printed, then the panic ended the loop:
-    // eve's delivery went out uncounted, and ops' was cancelled unseen.
-    assert_eq!(run.stdout, "sent 1 notifications\n");
+    // eve's outcome was never read, and ops' task was cancelled unseen
+    // (both checked on their own below).
+    assert_eq!(run.stdout, "sent 1 notification\n");
     assert_eq!(
         run.error_lines(),
         ["error: cannot deliver to \"bob.example.org\": no @ in address"]
     );
     assert!(!run.stderr.contains("eve") && !run.stderr.contains("ops"));
     assert!(run.stderr.contains("recipient must not be empty"));
+}
+
+#[test]
+fn a_task_spawned_after_the_panicking_one_ran_and_its_outcome_stays_unread() {
+    // `ch3-joinset`'s shape on its one-thread runtime: ana, the panic, eve.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let eve_ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut set = tokio::task::JoinSet::new();
+        set.spawn(async {});
+        set.spawn(async {
+            let _quiet = no_silent_failures::panic::CaptureScope::enter(false);
+            panic!("recipient must not be empty")
+        });
+        let ran = std::sync::Arc::clone(&eve_ran);
+        set.spawn(async move { ran.store(true, std::sync::atomic::Ordering::SeqCst) });
+        let mut read = 0;
+        while let Some(Ok(())) = set.join_next().await {
+            read += 1;
+        }
+        assert_eq!(read, 1, "the loop stopped at the panic");
+        // The runtime ran every task before `main` was polled again.
+        assert!(eve_ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(set.len(), 1, "eve's outcome is still in the set, unread");
+    });
 }
 
 #[test]
@@ -228,7 +256,27 @@ fn an_aborted_task_comes_back_as_a_cancelled_join_error() {
         let error = set.join_next().await.unwrap().unwrap_err();
         assert!(error.is_cancelled() && !error.is_panic());
         assert_eq!(error.id(), handle.id());
+        // `abort_all` ends the same way.
+        set.spawn(std::future::pending::<()>());
+        set.abort_all();
+        assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
     });
+}
+
+#[test]
+fn a_task_cut_short_by_the_runtime_s_shutdown_is_a_cancelled_join_error() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handle = runtime.spawn(std::future::pending::<()>());
+    drop(runtime);
+    // A second runtime, only to await the handle the first one left.
+    let error = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(handle)
+        .unwrap_err();
+    assert!(error.is_cancelled() && !error.is_panic());
 }
 
 /// One file of the tokio release this crate builds against, as cargo
@@ -283,6 +331,17 @@ fn tokio_s_runtime_wide_panic_policy_exists_only_under_tokio_unstable() {
         "pub fn unhandled_panic(&mut self"
     ));
     assert!(inside_cfg_unstable(&builder, "pub enum UnhandledPanic"));
+    // And it refuses every runtime but the current-thread one.
+    let method = &builder[builder.find("pub fn unhandled_panic(&mut self").unwrap()..];
+    let body = &method[..method.find("\n        }\n").unwrap()];
+    assert!(
+        body.contains(
+            "if !matches!(self.kind, Kind::CurrentThread) \
+             && matches!(behavior, UnhandledPanic::ShutdownRuntime)"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("panic!(\"UnhandledPanic::ShutdownRuntime is only supported"));
     // A stable method, for contrast.
     assert!(!inside_cfg_unstable(
         &builder,

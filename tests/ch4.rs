@@ -424,7 +424,7 @@ fn polling_is_finished_against_a_deadline_then_joining_tells_every_ending_apart(
         run.error_lines(),
         [
             "error: reindex: panicked: index 3 is corrupt",
-            "error: vacuum: still running after 200ms, left running",
+            "error: vacuum: still running after 500ms, left running",
         ]
     );
 }

@@ -34,7 +34,10 @@ async fn main() {
     }
     // Dropping the set aborts every task still in it.
     drop(set);
-    println!("sent {sent} notifications");
+    println!(
+        "sent {sent} notification{}",
+        if sent == 1 { "" } else { "s" }
+    );
     // ANCHOR_END: drain
     drop(reply);
 }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             ));
             continue;
         }
-        // Finished, so `join` returns at once: with the value or the panic.
+        // Finished, so `join` does not block: it gives the value or the panic.
         match job.join() {
             Ok(value) => println!("{name}: done: {value}"),
             Err(payload) => {

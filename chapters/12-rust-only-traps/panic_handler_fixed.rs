@@ -2,7 +2,7 @@
 //! payload on, and `main` counts what came back, so a job that panicked
 //! is named by the size it never sent.
 //!
-//! Run: `cargo run --example ch12-panic-handler-fixed`
+//! Run: `cargo run --example ch12-panic-handler-fixed [NAME...]`
 use std::process::ExitCode;
 use std::sync::mpsc;
 
@@ -22,38 +22,50 @@ fn main() -> ExitCode {
         .build()
         .expect("a pool starts");
     // ANCHOR_END: pool
+    // The four files, or the names given as arguments.
+    let files: Vec<String> = match std::env::args().skip(1).collect::<Vec<_>>() {
+        args if args.is_empty() => FILES.map(String::from).to_vec(),
+        args => args,
+    };
     let (sizes, received) = mpsc::channel();
-    for (index, name) in FILES.into_iter().enumerate() {
+    for (index, name) in files.iter().cloned().enumerate() {
         let sizes = sizes.clone();
         pool.spawn(move || {
-            let size = file_size(name);
+            let size = file_size(&name);
             sizes.send((index, size)).expect("main receives every size");
         });
     }
     drop(sizes);
     // ANCHOR: report
-    let mut sizes: Vec<Option<u64>> = vec![None; FILES.len()];
+    let mut sizes: Vec<Option<u64>> = vec![None; files.len()];
     for (index, size) in received {
         sizes[index] = Some(size);
     }
-    let mut failures = Vec::new();
-    for (name, size) in FILES.iter().zip(&sizes) {
+    let mut missing = Vec::new();
+    for (name, size) in files.iter().zip(&sizes) {
         match size {
             Some(size) => println!("{name:?}: {size} bytes"),
-            None => failures.push(format!("{name:?}: no size came back")),
+            None => missing.push(name),
         }
     }
     // One payload per job that sent nothing; which payload is whose, the
-    // handler cannot say.
-    for _ in 0..failures.len() {
-        let why = panicked.recv().expect("the pool keeps its handler");
-        failures.push(format!("a rayon job: panicked: {why}"));
-    }
-    for failure in &failures {
-        eprintln!("error: {failure}");
+    // handler cannot say. With one job missing, it is that job's.
+    let payloads: Vec<String> = missing
+        .iter()
+        .map(|_| panicked.recv().expect("the pool keeps its handler"))
+        .collect();
+    if let ([name], [why]) = (&missing[..], &payloads[..]) {
+        eprintln!("error: {name:?}: panicked: {why}");
+    } else {
+        for name in &missing {
+            eprintln!("error: {name:?}: no size came back");
+        }
+        for why in &payloads {
+            eprintln!("error: one of them: panicked: {why}");
+        }
     }
     // ANCHOR_END: report
-    if failures.is_empty() {
+    if missing.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
