@@ -64,7 +64,7 @@ def main():
             lost.get(timeout=1)
             out["multiprocessing_sigkill"] = "answered"
         except multiprocessing.TimeoutError:
-            out["multiprocessing_sigkill"] = "no answer after 1 s (none ever comes)"
+            out["multiprocessing_sigkill"] = "no answer within 1 s"
         out["multiprocessing_after_sigkill"] = pool.apply(square, (3,))
         pool.terminate()
 

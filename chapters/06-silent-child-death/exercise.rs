@@ -17,7 +17,7 @@ fn convert() {
         // Stuck on a network share: it answers, but far too late, and
         // logs when it does.
         "slow.png" => {
-            std::thread::sleep(Duration::from_millis(1500));
+            std::thread::sleep(Duration::from_secs(3));
             eprintln!("convert: slow.png: converted, at last");
             println!("converted");
         }

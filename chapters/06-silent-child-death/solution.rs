@@ -13,7 +13,7 @@ use no_silent_failures::worker;
 const FILES: [&str; 5] = ["cat.png", "broken.png", "huge.png", "slow.png", "dog.png"];
 
 /// How long one conversion may take.
-const DEADLINE: Duration = Duration::from_millis(500);
+const DEADLINE: Duration = Duration::from_secs(1);
 
 /// Runs in the child: converts the file named by the first argument.
 fn convert() {
@@ -23,7 +23,7 @@ fn convert() {
         // Stuck on a network share: it answers, but far too late, and
         // logs when it does.
         "slow.png" => {
-            std::thread::sleep(Duration::from_millis(1500));
+            std::thread::sleep(Duration::from_secs(3));
             eprintln!("convert: slow.png: converted, at last");
             println!("converted");
         }

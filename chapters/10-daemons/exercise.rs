@@ -11,10 +11,10 @@ use std::time::Duration;
 const METRICS: [&str; 4] = ["cpu=0.7", "mem=512", "gpu=n/a", "disk=0.9"];
 
 /// Pretends to send a metric to the collector, which has stopped answering
-/// by the time the third one comes: that call takes two seconds.
+/// by the time the third one comes: that call takes three seconds.
 fn push(metric: &str) {
     if metric.starts_with("gpu") {
-        thread::sleep(Duration::from_secs(2));
+        thread::sleep(Duration::from_secs(3));
     }
 }
 

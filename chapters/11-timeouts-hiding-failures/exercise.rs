@@ -1,5 +1,5 @@
 //! Exercise 11: a backup verifier. Each archive is verified on its own
-//! thread, with 100 ms to answer.
+//! thread, with a second to answer.
 //!
 //! Run:   cargo run --example ch11-exercise
 //! Check: cargo test --test exercises -- --ignored exercise_11
@@ -33,7 +33,7 @@ fn main() {
         answers.push((archive, answered, stop));
     }
     for (archive, answered, _stop) in answers {
-        match answered.recv_timeout(Duration::from_millis(100)) {
+        match answered.recv_timeout(Duration::from_secs(1)) {
             Ok(Ok(())) => println!("{archive}: verified"),
             Ok(Err(error)) => println!("{archive}: invalid: {error}"),
             Err(_) => println!("{archive}: timed out, will retry tonight"),

@@ -15,7 +15,7 @@ use no_silent_failures::process::Exit;
 include!("step_task.rs");
 
 const WORKERS: usize = 2;
-const TIMEOUT: Duration = Duration::from_millis(300);
+const TIMEOUT: Duration = Duration::from_secs(1);
 
 type Outcome = Result<String, String>;
 

@@ -20,7 +20,7 @@ const CRATES: [(&str, &str); 5] = [
     // The mirror's upload hangs, in `sleep`, a child of `sh`.
     (
         "mirror",
-        "echo 'uploading mirror...' >&2; sleep 2; echo uploaded mirror 1.2.0",
+        "echo 'uploading mirror...' >&2; sleep 4; echo uploaded mirror 1.2.0",
     ),
 ];
 

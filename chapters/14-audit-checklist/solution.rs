@@ -24,12 +24,12 @@ const CRATES: [(&str, &str); 5] = [
     // The mirror's upload hangs, in `sleep`, a child of `sh`.
     (
         "mirror",
-        "echo 'uploading mirror...' >&2; sleep 2; echo uploaded mirror 1.2.0",
+        "echo 'uploading mirror...' >&2; sleep 4; echo uploaded mirror 1.2.0",
     ),
 ];
 
 /// How long one upload may take.
-const DEADLINE: Duration = Duration::from_millis(500);
+const DEADLINE: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 struct UploadFailed(String);
