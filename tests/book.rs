@@ -782,3 +782,25 @@ fn every_test_the_contract_table_names_exists() {
         "the contract table names tests that do not exist: {missing:?}"
     );
 }
+
+/// mdBook renders a chapter's `README.md` as `index.html` but leaves a
+/// link to `README.md` pointing at `README.html`, which does not exist:
+/// the browser check in CI finds such links; this finds them sooner.
+#[test]
+fn no_page_links_to_a_readme_that_the_book_renames() {
+    let link = Regex::new(r"\]\([^)\s]*README\.md[^)]*\)").unwrap();
+    assert!(link.is_match("see [chapter 6](../06-silent-child-death/README.md)"));
+    let found: Vec<String> = pages()
+        .iter()
+        .flat_map(|page| {
+            let text = read(page);
+            link.find_iter(&text)
+                .map(|m| format!("{}: {}", page.display(), m.as_str()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "links that break in the built book: {found:?}"
+    );
+}
