@@ -263,8 +263,9 @@ impl Frame {
         self.push_postcard(value, what)
     }
 
-    /// Turns a uniform frame into the usual layout: the first item that
-    /// is not a plain value of the same width has come. Once a frame.
+    /// Turns a uniform frame into the usual layout, when the first item
+    /// that is not a plain value of the same width comes: at most once a
+    /// frame, since a frame never turns uniform again until it is sent.
     #[cold]
     fn tag_every_item(&mut self) {
         let Layout::Uniform(width) = self.layout else {
