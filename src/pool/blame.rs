@@ -107,7 +107,7 @@ pub(super) struct Unfinished {
 }
 
 impl Unfinished {
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.may_have_started.is_empty() && self.never_started.is_empty()
     }
 }

@@ -286,6 +286,25 @@ mod tests {
         // Results that span the end of a chunk.
         assert_eq!(in_flight.take_run(2), Some(2..4));
         assert_eq!(split(&in_flight), (vec![4], vec![]));
+        assert!(!in_flight.unfinished().is_empty());
+        assert_eq!(in_flight.take_run(1), Some(4..5));
+        assert!(in_flight.unfinished().is_empty());
+
+        // A chunk of nothing (every input of it failed to serialize) is no
+        // chunk: when the first is answered in full, the next is the oldest.
+        let mut in_flight = InFlight::default();
+        in_flight.push(0..3);
+        in_flight.end_chunk();
+        in_flight.end_chunk();
+        in_flight.push(3..5);
+        in_flight.end_chunk();
+        assert_eq!(in_flight.take_run(3), Some(0..3));
+        assert_eq!(split(&in_flight), (vec![3, 4], vec![]));
+        let only_later = Unfinished {
+            may_have_started: Vec::new(),
+            never_started: vec![7],
+        };
+        assert!(!only_later.is_empty());
     }
 
     #[test]
