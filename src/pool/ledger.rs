@@ -305,6 +305,24 @@ mod tests {
             never_started: vec![7],
         };
         assert!(!only_later.is_empty());
+
+        // Part of a long chunk answered: the rest of it is still owed.
+        let mut in_flight = InFlight::default();
+        in_flight.push(0..5);
+        in_flight.end_chunk();
+        in_flight.push(5..7);
+        in_flight.end_chunk();
+        assert_eq!(in_flight.take_run(2), Some(0..2));
+        assert_eq!(split(&in_flight), (vec![2, 3, 4], vec![5, 6]));
+
+        // Results for a chunk not yet ended count against it.
+        let mut in_flight = InFlight::default();
+        in_flight.push(0..3);
+        assert_eq!(in_flight.take_run(1), Some(0..1));
+        in_flight.end_chunk();
+        in_flight.push(3..5);
+        in_flight.end_chunk();
+        assert_eq!(split(&in_flight), (vec![1, 2], vec![3, 4]));
     }
 
     #[test]
