@@ -956,229 +956,218 @@ mod tests {
             [POSTCARD, 5, 0, 0, 0, 4, b't', b'e', b'x', b't']
         );
     }
-}
 
-#[cfg(test)]
-mod frame_model {
-    //! Random sequences of pushes, cuts and sends, against a model of
-    //! what each frame must decode to: across every change of layout.
-    use super::*;
-    use std::cell::Cell;
+    mod frame_model {
+        //! Random sequences of pushes, cuts and sends, against a model of
+        //! what each frame must decode to: across every change of layout.
+        use super::*;
+        use std::cell::Cell;
 
-    thread_local! {
-        static CALLS: Cell<u64> = const { Cell::new(0) };
-    }
-
-    #[derive(Clone, Debug)]
-    enum V {
-        Raw(u8, u128),
-        Str(String),
-        Chameleon(u32),
-        RawThenErr,
-        RawThenPanic(u8),
-        PanicSecondCall,
-    }
-
-    fn write_w<S: serde::Serializer>(s: S, w: u8, v: u128) -> Result<S::Ok, S::Error> {
-        match w {
-            0 => s.serialize_unit(),
-            1 => s.serialize_u8(v as u8),
-            2 => s.serialize_u16(v as u16),
-            4 => s.serialize_u32(v as u32),
-            8 => s.serialize_u64(v as u64),
-            _ => s.serialize_u128(v),
+        thread_local! {
+            static CALLS: Cell<u64> = const { Cell::new(0) };
         }
-    }
 
-    impl Serialize for V {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let n = CALLS.with(|c| {
-                c.set(c.get() + 1);
-                c.get()
-            });
-            match self {
-                V::Raw(w, v) => write_w(s, *w, *v),
-                V::Str(x) => s.serialize_str(x),
-                V::Chameleon(v) => {
-                    if n.is_multiple_of(2) {
-                        s.serialize_u32(*v)
-                    } else {
-                        s.serialize_u64(u64::from(*v))
-                    }
-                }
-                V::RawThenErr => {
-                    let _ = s.serialize_u64(5);
-                    Err(serde::ser::Error::custom("raw then err"))
-                }
-                V::RawThenPanic(w) => {
-                    let _ = write_w(s, *w, 0x0102030405060708090a0b0c0d0e0f10);
-                    panic!("raw then panic")
-                }
-                V::PanicSecondCall => {
-                    // Only the first call in each push writes; a repeat panics.
-                    if n > 1 {
-                        let _ = s.serialize_u16(1);
-                        panic!("second call")
-                    }
-                    s.serialize_u16(0xabcd)
-                }
-            }
+        #[derive(Clone, Debug)]
+        enum V {
+            Raw(u8, u128),
+            Str(String),
+            Chameleon(u32),
+            RawThenErr,
+            RawThenPanic(u8),
+            PanicSecondCall,
         }
-    }
 
-    #[derive(Debug, PartialEq)]
-    enum Want {
-        Exact(u8, Vec<u8>),
-        Chameleon(u32),
-    }
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
-    fn random_value(rng: &mut Rng, fav: u8) -> V {
-        match rng.below(20) {
-            0..=9 => V::Raw(fav, u128::from(rng.next()) << 64 | u128::from(rng.next())),
-            10..=11 => V::Raw(
-                [0, 1, 2, 4, 8, 16][rng.below(6) as usize],
-                u128::from(rng.next()),
-            ),
-            12 => V::Str("s".repeat(rng.below(30) as usize)),
-            13 => V::Chameleon(rng.next() as u32),
-            14 => V::RawThenErr,
-            15 => V::RawThenPanic([0, 1, 2, 4, 8, 16][rng.below(6) as usize]),
-            16 => V::PanicSecondCall,
-            _ => V::Raw(fav, 7),
-        }
-    }
-
-    fn want_of(v: &V) -> Want {
-        match v {
-            V::Raw(w, x) => Want::Exact(RAW, x.to_le_bytes()[..usize::from(*w)].to_vec()),
-            V::Str(s) => Want::Exact(POSTCARD, postcard::to_allocvec(s).unwrap()),
-            V::Chameleon(x) => Want::Chameleon(*x),
-            V::PanicSecondCall => Want::Exact(RAW, 0xabcdu16.to_le_bytes().to_vec()),
-            _ => unreachable!(),
-        }
-    }
-
-    fn check(bytes: &[u8], want: &[Want], seed: u64) {
-        let received = read_frame(&mut &bytes[..]).unwrap().unwrap();
-        assert_eq!(received.count(), want.len(), "seed {seed}");
-        let mut items = received.items();
-        for (i, w) in want.iter().enumerate() {
-            let (tag, b) = items.next_item().unwrap().unwrap();
+        fn write_w<S: serde::Serializer>(s: S, w: u8, v: u128) -> Result<S::Ok, S::Error> {
             match w {
-                Want::Exact(t, wb) => {
-                    assert_eq!((tag, b), (*t, &wb[..]), "seed {seed} item {i} of {want:?}")
-                }
-                Want::Chameleon(x) => {
-                    assert_eq!(tag, RAW, "seed {seed} item {i}");
-                    assert!(b.len() == 4 || b.len() == 8, "seed {seed} item {i}");
-                    assert_eq!(&b[..4], &x.to_le_bytes(), "seed {seed} item {i}");
-                    assert!(b[4..].iter().all(|&z| z == 0));
-                }
+                0 => s.serialize_unit(),
+                1 => s.serialize_u8(v as u8),
+                2 => s.serialize_u16(v as u16),
+                4 => s.serialize_u32(v as u32),
+                8 => s.serialize_u64(v as u64),
+                _ => s.serialize_u128(v),
             }
         }
-        assert!(items.next_item().is_none());
-        items.finish().unwrap();
-    }
 
-    #[test]
-    fn frames_decode_to_what_was_pushed_whatever_the_layout_changes() {
-        let scope = CaptureScope::enter(false);
-        for seed in 1..4_000u64 {
-            let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
-            let fav = [1u8, 2, 4, 8, 16][rng.below(5) as usize];
-            let mut frame = Frame::new(kind::RESULTS);
-            let mut want: Vec<Want> = Vec::new();
-            let mut saved: Option<(Checkpoint, usize)> = None;
-            let ops = rng.below(40);
-            for _ in 0..ops {
-                CALLS.with(|c| c.set(0));
-                match rng.below(12) {
-                    0..=4 => {
-                        let v = random_value(&mut rng, fav);
-                        CALLS.with(|c| c.set(0));
-                        match frame.push_value(&v, "x", &scope) {
-                            Ok(()) => want.push(want_of(&v)),
-                            Err(_) => assert!(
-                                matches!(
-                                    v,
-                                    V::RawThenErr | V::RawThenPanic(_) | V::PanicSecondCall
-                                ),
-                                "seed {seed}: {v:?} refused"
-                            ),
+        impl Serialize for V {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let n = CALLS.with(|c| {
+                    c.set(c.get() + 1);
+                    c.get()
+                });
+                match self {
+                    V::Raw(w, v) => write_w(s, *w, *v),
+                    V::Str(x) => s.serialize_str(x),
+                    V::Chameleon(v) => {
+                        if n.is_multiple_of(2) {
+                            s.serialize_u32(*v)
+                        } else {
+                            s.serialize_u64(u64::from(*v))
                         }
                     }
-                    5..=7 => {
-                        // Uncaught, with the serve-style or dispatch-style recovery.
-                        let v = random_value(&mut rng, fav);
-                        let start = frame.checkpoint();
-                        CALLS.with(|c| c.set(0));
-                        let dispatch_style = rng.below(2) == 0;
-                        match scope.catch_payload(|| frame.push_value_uncaught(&v, "x")) {
-                            Ok(Ok(())) => want.push(want_of(&v)),
-                            Ok(Err(_)) => {}
-                            Err(p) => {
-                                drop(scope.recover(p));
-                                if dispatch_style {
-                                    frame.cut_partial();
-                                } else {
-                                    frame.cut(start);
-                                    frame.push_undelivered(&report_of("panicked"));
-                                    want.push(Want::Exact(
-                                        UNDELIVERED,
-                                        postcard::to_allocvec(&report_of("panicked")).unwrap(),
-                                    ));
+                    V::RawThenErr => {
+                        let _ = s.serialize_u64(5);
+                        Err(serde::ser::Error::custom("raw then err"))
+                    }
+                    V::RawThenPanic(w) => {
+                        let _ = write_w(s, *w, 0x0102030405060708090a0b0c0d0e0f10);
+                        panic!("raw then panic")
+                    }
+                    V::PanicSecondCall => {
+                        // Only the first call in each push writes; a repeat panics.
+                        if n > 1 {
+                            let _ = s.serialize_u16(1);
+                            panic!("second call")
+                        }
+                        s.serialize_u16(0xabcd)
+                    }
+                }
+            }
+        }
+
+        #[derive(Debug, PartialEq)]
+        enum Want {
+            Exact(u8, Vec<u8>),
+            Chameleon(u32),
+        }
+
+        struct Rng(u64);
+        impl Rng {
+            fn next(&mut self) -> u64 {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                self.0
+            }
+            fn below(&mut self, n: u64) -> u64 {
+                self.next() % n
+            }
+        }
+
+        fn random_value(rng: &mut Rng, fav: u8) -> V {
+            match rng.below(20) {
+                0..=9 => V::Raw(fav, u128::from(rng.next()) << 64 | u128::from(rng.next())),
+                10..=11 => V::Raw(
+                    [0, 1, 2, 4, 8, 16][rng.below(6) as usize],
+                    u128::from(rng.next()),
+                ),
+                12 => V::Str("s".repeat(rng.below(30) as usize)),
+                13 => V::Chameleon(rng.next() as u32),
+                14 => V::RawThenErr,
+                15 => V::RawThenPanic([0, 1, 2, 4, 8, 16][rng.below(6) as usize]),
+                16 => V::PanicSecondCall,
+                _ => V::Raw(fav, 7),
+            }
+        }
+
+        fn want_of(v: &V) -> Want {
+            match v {
+                V::Raw(w, x) => Want::Exact(RAW, x.to_le_bytes()[..usize::from(*w)].to_vec()),
+                V::Str(s) => Want::Exact(POSTCARD, postcard::to_allocvec(s).unwrap()),
+                V::Chameleon(x) => Want::Chameleon(*x),
+                V::PanicSecondCall => Want::Exact(RAW, 0xabcdu16.to_le_bytes().to_vec()),
+                _ => unreachable!(),
+            }
+        }
+
+        fn check(bytes: &[u8], want: &[Want], seed: u64) {
+            let received = read_frame(&mut &bytes[..]).unwrap().unwrap();
+            assert_eq!(received.count(), want.len(), "seed {seed}");
+            let mut items = received.items();
+            for (i, w) in want.iter().enumerate() {
+                let (tag, b) = items.next_item().unwrap().unwrap();
+                match w {
+                    Want::Exact(t, wb) => {
+                        assert_eq!((tag, b), (*t, &wb[..]), "seed {seed} item {i} of {want:?}")
+                    }
+                    Want::Chameleon(x) => {
+                        assert_eq!(tag, RAW, "seed {seed} item {i}");
+                        assert!(b.len() == 4 || b.len() == 8, "seed {seed} item {i}");
+                        assert_eq!(&b[..4], &x.to_le_bytes(), "seed {seed} item {i}");
+                        assert!(b[4..].iter().all(|&z| z == 0));
+                    }
+                }
+            }
+            assert!(items.next_item().is_none());
+            items.finish().unwrap();
+        }
+
+        #[test]
+        fn frames_decode_to_what_was_pushed_whatever_the_layout_changes() {
+            let scope = CaptureScope::enter(false);
+            for seed in 1..4_000u64 {
+                let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
+                let fav = [1u8, 2, 4, 8, 16][rng.below(5) as usize];
+                let mut frame = Frame::new(kind::RESULTS);
+                let mut want: Vec<Want> = Vec::new();
+                let mut saved: Option<(Checkpoint, usize)> = None;
+                let ops = rng.below(40);
+                for _ in 0..ops {
+                    CALLS.with(|c| c.set(0));
+                    match rng.below(12) {
+                        0..=4 => {
+                            let v = random_value(&mut rng, fav);
+                            CALLS.with(|c| c.set(0));
+                            match frame.push_value(&v, "x", &scope) {
+                                Ok(()) => want.push(want_of(&v)),
+                                Err(_) => assert!(
+                                    matches!(
+                                        v,
+                                        V::RawThenErr | V::RawThenPanic(_) | V::PanicSecondCall
+                                    ),
+                                    "seed {seed}: {v:?} refused"
+                                ),
+                            }
+                        }
+                        5..=7 => {
+                            // Uncaught, with the serve-style or dispatch-style recovery.
+                            let v = random_value(&mut rng, fav);
+                            let start = frame.checkpoint();
+                            CALLS.with(|c| c.set(0));
+                            let dispatch_style = rng.below(2) == 0;
+                            match scope.catch_payload(|| frame.push_value_uncaught(&v, "x")) {
+                                Ok(Ok(())) => want.push(want_of(&v)),
+                                Ok(Err(_)) => {}
+                                Err(p) => {
+                                    drop(scope.recover(p));
+                                    if dispatch_style {
+                                        frame.cut_partial();
+                                    } else {
+                                        frame.cut(start);
+                                        frame.push_undelivered(&report("panicked"));
+                                        want.push(Want::Exact(
+                                            UNDELIVERED,
+                                            postcard::to_allocvec(&report("panicked")).unwrap(),
+                                        ));
+                                    }
                                 }
                             }
                         }
-                    }
-                    8 => {
-                        frame.push_report(&report_of("r"));
-                        want.push(Want::Exact(
-                            REPORT,
-                            postcard::to_allocvec(&report_of("r")).unwrap(),
-                        ));
-                    }
-                    9 => saved = Some((frame.checkpoint(), want.len())),
-                    10 => {
-                        if let Some((cp, n)) = saved.take() {
-                            frame.cut(cp);
-                            want.truncate(n);
+                        8 => {
+                            frame.push_report(&report("r"));
+                            want.push(Want::Exact(
+                                REPORT,
+                                postcard::to_allocvec(&report("r")).unwrap(),
+                            ));
+                        }
+                        9 => saved = Some((frame.checkpoint(), want.len())),
+                        10 => {
+                            if let Some((cp, n)) = saved.take() {
+                                frame.cut(cp);
+                                want.truncate(n);
+                            }
+                        }
+                        _ => {
+                            let mut out = Vec::new();
+                            frame.send(&mut out).unwrap();
+                            check(&out, &want, seed);
+                            want.clear();
+                            saved = None;
                         }
                     }
-                    _ => {
-                        let mut out = Vec::new();
-                        frame.send(&mut out).unwrap();
-                        check(&out, &want, seed);
-                        want.clear();
-                        saved = None;
-                    }
                 }
+                let bytes = frame.finish();
+                check(&bytes, &want, seed);
             }
-            let bytes = frame.finish();
-            check(&bytes, &want, seed);
-        }
-    }
-
-    fn report_of(message: &str) -> ErrorReport {
-        ErrorReport {
-            kind: "test".to_owned(),
-            message: message.to_owned(),
-            causes: Vec::new(),
-            location: None,
-            backtrace: None,
         }
     }
 }
