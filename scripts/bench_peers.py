@@ -6,6 +6,8 @@
 #
 #     python3 scripts/bench_peers.py            # 10,000 tasks, median of 3 rounds
 #     TASKS=2000 ROUNDS=5 python3 scripts/bench_peers.py
+#     python3 scripts/bench_peers.py --record   # also writes RECORD, which
+#                                               # chapter 13's page includes
 #
 # pebble comes from PyPI, into a venv under benches/peers/.venv, the first
 # time. Expect a few minutes: the Rust peers build in release mode, and the
@@ -21,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "benches" / "peers"
 PEBBLE = "pebble==5.2.3"
+RECORD = ROOT / "chapters" / "13-capstone-process-pool" / "peers-measured.md"
 
 
 def python_with_pebble():
@@ -66,17 +69,18 @@ def main():
         ("`ProcessPoolExecutor.map`", "executor_map"),
         ("pebble `ProcessPool.map`", "pebble_map"),
     ]
-    print(f"{tasks} tasks (squaring a number), {workers} workers, "
-          f"median of {rounds} rounds, time per task (× this pool's):\n")
-    print("| pool | time per task |")
-    print("|---|---|")
-    for name, key in rows:
-        print(f"| {name} | {time(key)} |")
-    print("\nWhat each reported, in this run:\n")
-    for key, value in {**rust, **python}.items():
-        if key != "seconds_per_task":
-            print(f"- {key}: {value}")
-
+    out = [f"{tasks} tasks (squaring a number), {workers} workers, "
+           f"median of {rounds} rounds, time per task (× this pool's):", "",
+           "| pool | time per task |", "|---|---|"]
+    out += [f"| {name} | {time(key)} |" for name, key in rows]
+    out += ["", "What each reported, in this run:", ""]
+    out += [f"- {key}: {value}" for key, value in {**rust, **python}.items()
+            if key != "seconds_per_task"]
+    text = "\n".join(out) + "\n"
+    print(text, end="")
+    if "--record" in sys.argv[1:]:
+        RECORD.write_text(text)
+        print(f"written to {RECORD.relative_to(ROOT)}", file=sys.stderr)
 
 if __name__ == "__main__":
     main()
