@@ -116,6 +116,15 @@
 //! stopped process group left without a parent outside it. A process a
 //! task starts in a group or session of its own (`setsid`) escapes all
 //! this, as it escapes a terminal's Ctrl-C.
+//!
+//! # The contract
+//!
+//! Each promise, and the test in this crate's repository that proves it
+//! (chapter 13 shows the same table):
+//!
+//! | Promise | Proved by |
+//! |---|---|
+#![doc = include_str!("../chapters/13-capstone-process-pool/contract-rows.md")]
 
 // The parts chapter 13 builds, one file each:
 // - `ledger`: step 2, one owner per task (the queue, what each worker owes,
@@ -179,9 +188,15 @@ struct Worker {
     /// When it last showed progress (was started, said hello, was given a
     /// chunk, or sent a frame).
     last_progress: Instant,
-    /// How many frames of results it has sent: its stderr's stretch after
-    /// that many marks belongs to its first unanswered task.
+    /// How many frames of results it has sent.
     frames: u64,
+    /// How many of them came after a mark on its stderr: the stretch after
+    /// that many marks is what it wrote since.
+    marks: u64,
+    /// Whether that stretch is its unanswered tasks' own: true until a
+    /// frame without a mark (a batch that filled up) comes, and again
+    /// after the next frame with one.
+    own_stderr: bool,
     stderr: Arc<Mutex<stderr::Stretches>>,
     /// Lines of the pool's own for its death report.
     notes: Vec<String>,
@@ -408,9 +423,11 @@ impl ProcessPool {
                     }
                 }
             }
-            Event::Frame(frame) => {
+            Event::Frame(frame, marked) => {
                 worker.last_progress = Instant::now();
                 worker.frames += 1;
+                worker.marks += u64::from(marked);
+                worker.own_stderr = marked;
                 // A worker that delivers is a start that worked.
                 self.failed_starts = 0;
                 let mut results = match frame.downcast::<Vec<Settled<T>>>() {
@@ -420,7 +437,7 @@ impl ProcessPool {
                     // this cannot happen; if it did, the tasks would get
                     // the broken channel's failure.
                     Err(other) => {
-                        discard(Event::Frame(other));
+                        discard(Event::Frame(other, marked));
                         let worker = self.workers.remove(&id).expect("found above");
                         self.broken(worker, "a frame decoded for another run", ledger, queue);
                         return;
@@ -430,7 +447,7 @@ impl ProcessPool {
                 // which it holds as runs of consecutive tasks.
                 while !results.is_empty() {
                     let Some(run) = worker.in_flight.take_run(results.len()) else {
-                        discard(Event::Frame(Box::new(results)));
+                        discard(Event::Frame(Box::new(results), marked));
                         let worker = self.workers.remove(&id).expect("found above");
                         self.broken(worker, "more results than tasks", ledger, queue);
                         return;
@@ -466,7 +483,7 @@ impl ProcessPool {
                         worker.end();
                     }
                 }
-                stale @ Event::Frame(_) => discard(stale),
+                stale @ Event::Frame(..) => discard(stale),
             }
         }
     }

@@ -331,6 +331,26 @@ fn a_death_report_shows_its_own_tasks_stderr_and_a_first_panic() {
 }
 
 #[test]
+fn a_death_after_a_batch_sent_without_a_mark_still_shows_only_its_own_stderr() {
+    // "big 1" fills a batch, which goes home at once and without a mark on
+    // stderr; "abort", the chunk's last task, dies after it. The stderr
+    // since the last mark holds "noise 1"'s warning too, so the pool runs
+    // "abort" again, in exact mode, before it blames it.
+    let inputs: Vec<String> = ["noise 1", "big 1", "abort"].map(String::from).to_vec();
+    let outcomes = within("a run with a death after a full batch", move || {
+        pool_of(1, 3, Duration::from_secs(20)).run::<String, String>(inputs)
+    });
+    assert_eq!(outcomes[1].value().map(String::len), Some(1 << 20));
+    let Err(Failure::Died(abort)) = &outcomes[2].result else {
+        panic!("{:?}", outcomes[2].result);
+    };
+    assert_eq!(
+        abort.stderr_tail,
+        "task \"abort\": out of options, aborting\n"
+    );
+}
+
+#[test]
 fn a_task_that_breaks_stderr_breaks_nothing_else() {
     // After this task, every write on the worker's stderr fails: the
     // pool's marks, and the hook's copy of the next task's panic.

@@ -22,6 +22,7 @@ impl ProcessPool {
     ) {
         let unfinished = worker.in_flight.unfinished();
         let exact = worker.exact;
+        let own_stderr = worker.own_stderr;
         let said_hello = worker.hello.is_some();
         let delivered = worker.frames > 0;
         let death = worker.end();
@@ -39,7 +40,7 @@ impl ProcessPool {
             self.not_started(why, ledger, queue);
             return;
         }
-        blame(unfinished, exact, queue, |task| {
+        blame(unfinished, exact, own_stderr, queue, |task| {
             let death = Box::new(death.clone());
             ledger.settle(task, Err(Failure::Died(death)));
         });
@@ -122,9 +123,14 @@ impl Unfinished {
 /// started either. Otherwise a single task of the oldest chunk is the one
 /// to blame, and several go back in exact mode, where the one to blame
 /// shows itself.
+///
+/// The failure shows what the worker wrote on stderr since its last mark:
+/// unless that is `own_stderr`, the blamed task's alone, even a task
+/// known to be the one goes back in exact mode, to fail with its own.
 pub(super) fn blame(
     unfinished: Unfinished,
     exact: bool,
+    own_stderr: bool,
     queue: &mut Queue,
     mut fail: impl FnMut(u64),
 ) {
@@ -137,14 +143,14 @@ pub(super) fn blame(
     }
     match (exact, may_have_started.as_slice()) {
         (_, []) => {}
-        (true, [first, not_started @ ..]) => {
+        (true, [first, not_started @ ..]) if own_stderr => {
             for &task in not_started.iter().rev() {
                 queue.again.push_front((task, false));
             }
             fail(*first);
         }
-        (false, [task]) => fail(*task),
-        (false, tasks) => {
+        (false, [task]) if own_stderr => fail(*task),
+        (_, tasks) => {
             for &task in tasks.iter().rev() {
                 queue.again.push_front((task, true));
             }
@@ -160,19 +166,25 @@ mod tests {
 
     #[test]
     fn blame_falls_on_a_task_that_may_have_started_and_later_chunks_go_back_as_they_were() {
-        let blamed = |may_have_started: Vec<u64>, never_started: Vec<u64>, exact: bool| {
-            let mut queue = Queue {
-                again: VecDeque::from([(9, false)]),
-                next_fresh: 0,
-                count: 0,
+        let blamed_if =
+            |may_have_started: Vec<u64>, never_started: Vec<u64>, exact: bool, own_stderr: bool| {
+                let mut queue = Queue {
+                    again: VecDeque::from([(9, false)]),
+                    next_fresh: 0,
+                    count: 0,
+                };
+                let mut failed = Vec::new();
+                let unfinished = Unfinished {
+                    may_have_started,
+                    never_started,
+                };
+                blame(unfinished, exact, own_stderr, &mut queue, |task| {
+                    failed.push(task)
+                });
+                (failed, Vec::from(queue.again))
             };
-            let mut failed = Vec::new();
-            let unfinished = Unfinished {
-                may_have_started,
-                never_started,
-            };
-            blame(unfinished, exact, &mut queue, |task| failed.push(task));
-            (failed, Vec::from(queue.again))
+        let blamed = |may_have_started, never_started, exact| {
+            blamed_if(may_have_started, never_started, exact, true)
         };
         // Several may have started: they are run again one result at a
         // time, and the later chunk as it was.
@@ -193,5 +205,15 @@ mod tests {
             (vec![1], vec![(2, false), (9, false)])
         );
         assert_eq!(blamed(vec![], vec![], false), (vec![], vec![(9, false)]));
+        // A stderr that is not the blamed task's own: the one to blame runs
+        // again in exact mode, to fail with its own.
+        assert_eq!(
+            blamed_if(vec![1], vec![3], false, false),
+            (vec![], vec![(1, true), (3, false), (9, false)])
+        );
+        assert_eq!(
+            blamed_if(vec![1, 2], vec![], true, false),
+            (vec![], vec![(1, true), (2, true), (9, false)])
+        );
     }
 }

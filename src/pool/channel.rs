@@ -24,8 +24,9 @@ use crate::worker;
 pub(super) enum Event {
     /// The worker said what it serves.
     Hello(Hello),
-    /// A frame of results, decoded by the run's [`Decode`] function.
-    Frame(Box<dyn Any + Send>),
+    /// A frame of results, decoded by the run's [`Decode`] function, and
+    /// whether a mark on the worker's stderr came before it.
+    Frame(Box<dyn Any + Send>, bool),
     /// The channel carried something that is not the protocol.
     Broken(String),
     /// The worker closed its channel: it has exited, or is exiting.
@@ -113,6 +114,8 @@ impl ProcessPool {
                 exact: false,
                 last_progress: Instant::now(),
                 frames: 0,
+                marks: 0,
+                own_stderr: true,
                 stderr: stretches,
                 notes: Vec::new(),
                 threads,
@@ -170,12 +173,12 @@ fn read_frames(
                 }
                 Err(error) => break Event::Broken(error.to_string()),
             },
-            (true, kind::RESULTS) => {
+            (true, kind @ (kind::RESULTS | kind::UNMARKED_RESULTS)) => {
                 let decode = *decode
                     .read()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 match decode(frame, &scope) {
-                    Ok(results) => Event::Frame(results),
+                    Ok(results) => Event::Frame(results, kind == kind::RESULTS),
                     Err(error) => break Event::Broken(error.to_string()),
                 }
             }

@@ -64,7 +64,8 @@ impl ProcessPool {
             let unfinished = worker.in_flight.unfinished();
             let exact = worker.exact;
             worker.end();
-            blame(unfinished, exact, queue, |task| {
+            // A timeout shows no stderr: whose it is does not matter.
+            blame(unfinished, exact, true, queue, |task| {
                 ledger.settle(task, Err(Failure::TimedOut(timeout)));
             });
         }

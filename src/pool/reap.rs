@@ -63,7 +63,7 @@ impl Worker {
             .stderr
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut stderr_tail = tail(stretches.after(self.frames), STDERR_LINES);
+        let mut stderr_tail = tail(stretches.after(self.marks), STDERR_LINES);
         for note in &self.notes {
             stderr_tail.push_str(note);
             stderr_tail.push('\n');

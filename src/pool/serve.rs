@@ -1,9 +1,9 @@
 //! The worker's side of the pool: [`serve`].
 
-use std::cell::Cell;
+use std::any::Any;
 use std::error::Error;
 use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::mem::ManuallyDrop;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::wire::{self, FRAME_BYTES, Frame, Hello, Received, Refused, Setup, kind};
+use super::wire::{self, FRAME_BYTES, Frame, Hello, Items, Received, Refused, Setup, kind};
 use crate::panic::CaptureScope;
 use crate::report::ErrorReport;
 
@@ -47,7 +47,7 @@ pub const NO_CHANNEL_EXIT: i32 = 70;
 /// it kills its process group (the pool starts each worker in a group of
 /// its own), so that processes its tasks started end with it. Exits with
 /// [`NO_CHANNEL_EXIT`] if stdin and stdout are not a pool's channel.
-pub fn serve<I, T, E>(task: fn(I) -> Result<T, E>)
+pub fn serve<I, T, E>(task: impl Fn(I) -> Result<T, E>)
 where
     I: DeserializeOwned,
     T: Serialize,
@@ -84,23 +84,34 @@ where
     };
     let flush_due = ticker(Duration::from_micros(setup.flush_us));
     for chunk in chunks {
-        // In exact mode, each result is sent at once.
-        let exact = chunk.kind == kind::EXACT_CHUNK;
-        let mut inputs = chunk.items();
-        while let Some(item) = inputs.next_item() {
-            let (tag, bytes) = item.unwrap_or_else(|error| broken(error));
-            run_one(task, tag, bytes, &mut results.frame, &scope);
-            let full = results.frame.payload_len() >= FRAME_BYTES;
-            // Reading a flag, not the clock: cheaper than a tiny task.
-            if exact || full || flush_due.load(Ordering::Relaxed) {
-                flush_due.store(false, Ordering::Relaxed);
-                results.send();
+        let mut batch = Batch {
+            inputs: chunk.items(),
+            // In exact mode, each result is sent at once.
+            exact: chunk.kind == kind::EXACT_CHUNK,
+            flush_due: &flush_due,
+            results: &mut results,
+            stage: Stage::Input,
+        };
+        let mut send = None;
+        loop {
+            if let Some(marked) = send.take() {
+                batch.results.send(marked);
+            }
+            // One catch for a batch of tasks, not one for each, which would
+            // cost more than a tiny task.
+            match scope.catch_payload(|| batch.run(&task)) {
+                Ok(Some(marked)) => send = Some(marked),
+                Ok(None) => break,
+                Err(payload) => {
+                    batch.panicked(payload, &scope);
+                    send = batch.send_due();
+                }
             }
         }
-        if let Err(error) = inputs.finish() {
+        if let Err(error) = batch.inputs.finish() {
             broken(error);
         }
-        results.send();
+        results.send(true);
     }
 }
 
@@ -110,68 +121,106 @@ enum Stage {
     Input,
     Task,
     Result,
+    /// The result's `Drop`, once it is in the frame.
+    Drop,
 }
 
-/// Decodes one input, runs `task` on it and adds its result to `frame`:
-/// all under one catch, since three would cost more than a tiny task, with
-/// `stage` saying which of them panicked.
-#[inline]
-fn run_one<I, T, E>(
-    task: fn(I) -> Result<T, E>,
-    tag: u8,
-    bytes: &[u8],
-    frame: &mut Frame,
-    scope: &CaptureScope,
-) where
-    I: DeserializeOwned,
-    T: Serialize,
-    E: Error + 'static,
-{
-    let start = frame.checkpoint();
-    let stage = Cell::new(Stage::Input);
-    let ran = scope.catch_payload(|| {
-        let input = match wire::decode::<I>(tag, bytes, "the input") {
-            Ok(input) => input,
-            Err(report) => {
-                frame.push_undelivered(&report);
-                return None;
-            }
-        };
-        stage.set(Stage::Task);
-        match task(input) {
-            Ok(value) => {
-                stage.set(Stage::Result);
-                if let Err(Refused(report)) = frame.push_value_uncaught(&value, "the result") {
-                    frame.push_undelivered(&report);
+/// The tasks of one chunk, run between sends of results.
+struct Batch<'a, 'c> {
+    inputs: Items<'c>,
+    exact: bool,
+    flush_due: &'a AtomicBool,
+    results: &'a mut Results,
+    /// How far the task running now got: a panic fails that task alone.
+    stage: Stage,
+}
+
+impl Batch<'_, '_> {
+    /// Runs tasks until the results are due to go home (`Some`: with a
+    /// mark or without) or the chunk is done (`None`).
+    #[inline]
+    fn run<I, T, E>(&mut self, task: &impl Fn(I) -> Result<T, E>) -> Option<bool>
+    where
+        I: DeserializeOwned,
+        T: Serialize,
+        E: Error + 'static,
+    {
+        while let Some(item) = self.inputs.next_item() {
+            let (tag, bytes) = item.unwrap_or_else(|error| broken(error));
+            let frame = &mut self.results.frame;
+            self.stage = Stage::Input;
+            match wire::decode::<I>(tag, bytes, "the input") {
+                Err(report) => frame.push_undelivered(&report),
+                Ok(input) => {
+                    self.stage = Stage::Task;
+                    match task(input) {
+                        Ok(value) => {
+                            self.stage = Stage::Result;
+                            let pushed = frame.push_value_uncaught(&value, "the result");
+                            if let Err(Refused(report)) = pushed {
+                                frame.push_undelivered(&report);
+                            }
+                            if std::mem::needs_drop::<T>() {
+                                self.stage = Stage::Drop;
+                                drop(value);
+                            }
+                        }
+                        Err(error) => {
+                            let report = ErrorReport::from_error(&error);
+                            // Dropped before the report goes in: a panic in
+                            // its `Drop` is the task's, and leaves no report
+                            // behind it.
+                            drop(error);
+                            frame.push_report(&report);
+                        }
+                    }
                 }
-                Some(value)
             }
-            Err(error) => {
-                let report = ErrorReport::from_error(&error);
-                // Dropped before the report goes in: a panic in its `Drop`
-                // is the task's, and leaves no report behind it.
-                drop(error);
-                frame.push_report(&report);
-                None
+            if let Some(marked) = self.send_due() {
+                return Some(marked);
             }
         }
-    });
-    match ran {
-        // Dropped here, outside the catch: a panic in a result's `Drop`
-        // ends the worker, which blames this task, and the hook has
-        // written it on stderr for the death report.
-        Ok(value) => drop(value),
-        Err(payload) => {
-            let panic = scope.recover(payload);
-            frame.cut(start);
-            match stage.get() {
-                Stage::Input => {
-                    frame.push_undelivered(&wire::deserialize_panicked("the input", panic))
-                }
-                Stage::Task => frame.push_report(&ErrorReport::from_panic(&panic)),
-                Stage::Result => {
-                    frame.push_undelivered(&wire::serialize_panicked("the result", panic))
-                }
+        None
+    }
+
+    /// Whether the results go home now, and if so whether with a mark.
+    #[inline]
+    fn send_due(&self) -> Option<bool> {
+        // The chunk's last batch waits for the end of the chunk, where it
+        // goes with a mark.
+        let full = self.results.frame.payload_len() >= FRAME_BYTES && !self.inputs.is_done();
+        // Reading a flag, not the clock: cheaper than a tiny task.
+        if self.exact || full || self.flush_due.load(Ordering::Relaxed) {
+            self.flush_due.store(false, Ordering::Relaxed);
+            // A batch that filled up goes without a mark: a mark for each
+            // would cost tiny tasks more than the tasks (a write, and a
+            // wake-up of the pool's stderr reader).
+            Some(self.exact || !full)
+        } else {
+            None
+        }
+    }
+
+    /// Fails the task that panicked with what the panic says, and where,
+    /// in place of whatever it had put in the frame: a task adds one item
+    /// to the frame, and items count only once they are whole, so what
+    /// follows the last whole item is that task's.
+    #[cold]
+    fn panicked(&mut self, payload: Box<dyn Any + Send>, scope: &CaptureScope) {
+        if let Stage::Drop = self.stage {
+            // A panic in a result's `Drop` ends the worker, which blames
+            // this task, and the hook has written it on stderr for the
+            // death report.
+            std::panic::resume_unwind(payload);
+        }
+        let panic = scope.recover(payload);
+        let frame = &mut self.results.frame;
+        frame.cut_partial();
+        match self.stage {
+            Stage::Input => frame.push_undelivered(&wire::deserialize_panicked("the input", panic)),
+            Stage::Task => frame.push_report(&ErrorReport::from_panic(&panic)),
+            Stage::Result | Stage::Drop => {
+                frame.push_undelivered(&wire::serialize_panicked("the result", panic))
             }
         }
     }
@@ -205,9 +254,9 @@ fn chunks_from(channel: File) -> mpsc::Receiver<Received> {
     // chunks' worth of tasks at a time.
     let (arrived, chunks) = mpsc::channel();
     thread::spawn(move || {
-        let mut reader = BufReader::with_capacity(64 * 1024, channel);
         loop {
-            match wire::read_frame(&mut reader) {
+            // Unbuffered: a chunk is read straight into its own bytes.
+            match wire::read_frame(&mut &channel) {
                 Ok(Some(chunk)) if matches!(chunk.kind, kind::CHUNK | kind::EXACT_CHUNK) => {
                     if arrived.send(chunk).is_err() {
                         return;
@@ -261,20 +310,27 @@ fn ticker(interval: Duration) -> Arc<AtomicBool> {
 struct Results {
     frame: Frame,
     channel: ManuallyDrop<File>,
-    /// Written on stderr before each frame: the pool splits stderr there,
-    /// so that each death report shows what its own task wrote.
+    /// Written on stderr before each frame but one whose batch filled up:
+    /// the pool splits stderr there, so that each death report shows what
+    /// its own task wrote.
     stderr_mark: Vec<u8>,
 }
 
 impl Results {
-    /// Sends the frame, if it holds anything.
-    fn send(&mut self) {
+    /// Sends the frame, if it holds anything: `marked`, after a mark on
+    /// stderr, which ends the stretch of stderr its tasks wrote.
+    fn send(&mut self, marked: bool) {
         if self.frame.is_empty() {
             return;
         }
-        // One write, shorter than a pipe's atomic size: it cannot be
-        // interleaved with what other threads or processes write.
-        let _ = io::stderr().lock().write_all(&self.stderr_mark);
+        if marked {
+            // One write, shorter than a pipe's atomic size: it cannot be
+            // interleaved with what other threads or processes write.
+            let _ = io::stderr().lock().write_all(&self.stderr_mark);
+            self.frame.set_kind(kind::RESULTS);
+        } else {
+            self.frame.set_kind(kind::UNMARKED_RESULTS);
+        }
         if self.frame.send(&mut *self.channel).is_err() {
             end_of_pool();
         }

@@ -1,12 +1,17 @@
 //! A worker's stderr, split by task for its death reports.
 //!
-//! Before it sends each frame of results, a worker writes a *mark* on its
+//! Before it sends a frame of results, a worker writes a *mark* on its
 //! stderr: bytes the pool chose for that worker and told it on the private
 //! channel, so no task prints them by chance. Everything between two marks
-//! was written while the tasks of one frame ran. When a worker dies, the
-//! pool has had some number of frames from it, and the stretch after that
-//! many marks is what the task it blames wrote: in exact mode, that task
-//! alone.
+//! was written while the tasks of those frames ran. When a worker dies,
+//! the pool has had some number of marked frames from it, and the stretch
+//! after that many marks is what its unanswered tasks wrote: in exact mode,
+//! the one it blames alone.
+//!
+//! A frame sent because its batch filled up has no mark (its kind says
+//! so): a write for each would cost tiny tasks more than the tasks. After
+//! one, the stretch holds answered tasks' lines as well, and the pool
+//! blames nobody on it: see [`blame`](super::blame::blame).
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};

@@ -70,8 +70,11 @@ pub(super) mod kind {
     pub const CHUNK: u8 = 3;
     /// Pool to worker: a chunk of inputs whose results go home one by one.
     pub const EXACT_CHUNK: u8 = 4;
-    /// Worker to pool: results.
+    /// Worker to pool: results, after a mark on the worker's stderr.
     pub const RESULTS: u8 = 5;
+    /// Worker to pool: results of a batch that filled up while its chunk
+    /// ran, with no mark before them (see the pool's `stderr` module).
+    pub const UNMARKED_RESULTS: u8 = 6;
 }
 
 /// What each item starts with.
@@ -115,9 +118,10 @@ pub(super) struct Frame {
 }
 
 /// How a frame's items are laid out.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 enum Layout {
     /// No item yet.
+    #[default]
     Empty,
     /// Every item a plain value of this many bytes (1 to [`RAW_WIDEST`]),
     /// without a tag.
@@ -127,7 +131,7 @@ enum Layout {
 }
 
 /// A frame's length, count and layout at some moment: see [`Frame::cut`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub(super) struct Checkpoint {
     len: usize,
     count: u32,
@@ -425,6 +429,11 @@ impl Frame {
         }
     }
 
+    /// Makes it a frame of `kind` (results after a mark, or without one).
+    pub(super) fn set_kind(&mut self, kind: u8) {
+        self.out.output.0[0] = kind;
+    }
+
     /// Writes the frame in one `write_all`, and empties it.
     pub(super) fn send(&mut self, out: &mut impl Write) -> io::Result<()> {
         self.seal();
@@ -562,6 +571,11 @@ impl<'a> Items<'a> {
         let (bytes, rest) = rest.split_at(length);
         self.rest = rest;
         Some(Ok((tag, bytes)))
+    }
+
+    /// Whether every item has been read.
+    pub(super) fn is_done(&self) -> bool {
+        self.left == 0
     }
 
     /// Checks, after the last item, that nothing is left over.
