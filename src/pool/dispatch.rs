@@ -124,6 +124,7 @@ impl ProcessPool {
                     // Recorded a run at a time: per task, the bookkeeping
                     // would cost as much as the encoding.
                     let fresh = queue.take_fresh(room);
+                    frame.reserve_for(fresh.end - fresh.start);
                     let mut run_start = fresh.start;
                     let mut end = fresh.end;
                     let mut next = fresh.start;

@@ -167,6 +167,14 @@ impl Frame {
         frame.finish()
     }
 
+    /// Makes room at once for `items` more plain values of up to eight
+    /// bytes, or a chunk's worth of bytes, whichever is less: growing a
+    /// frame to that size step by step copies it about twice over.
+    pub(super) fn reserve_for(&mut self, items: u64) {
+        let bytes = usize::try_from(items).map_or(CHUNK_BYTES, |n| n.saturating_mul(1 + 8));
+        self.out.output.0.reserve(bytes.min(CHUNK_BYTES));
+    }
+
     /// The bytes of its items so far.
     pub(super) fn payload_len(&self) -> usize {
         self.out.output.0.len() - HEADER
