@@ -351,6 +351,22 @@ fn a_death_after_a_batch_sent_without_a_mark_still_shows_only_its_own_stderr() {
 }
 
 #[test]
+fn a_hang_after_a_batch_sent_without_a_mark_times_out_without_running_again() {
+    // "big 1" fills a batch, which goes home without a mark; "hang" is then
+    // the one task its chunk owes. A timeout shows no stderr, so it is
+    // blamed at the first timeout, not run again in exact mode on a second
+    // worker.
+    let inputs: Vec<String> = ["big 1", "hang"].map(String::from).to_vec();
+    let (outcomes, started) = within("a run with a hang after a full batch", move || {
+        let mut pool = pool_of(1, 2, Duration::from_millis(300));
+        (pool.run::<String, String>(inputs), pool.workers_started())
+    });
+    assert_eq!(outcomes[0].value().map(String::len), Some(1 << 20));
+    assert!(outcomes[1].result.as_ref().is_err_and(|f| f.is_timeout()));
+    assert_eq!(started, 1);
+}
+
+#[test]
 fn a_task_that_breaks_stderr_breaks_nothing_else() {
     // After this task, every write on the worker's stderr fails: the
     // pool's marks, and the hook's copy of the next task's panic.
