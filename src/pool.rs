@@ -99,7 +99,9 @@
 //! go back to the queue as they were. Results travel in batches, so the
 //! first task owed is not necessarily the one to blame. A single task owed
 //! in that oldest chunk is; several are queued again, in *exact mode*,
-//! where a worker sends each result as soon as it has it. There, the first
+//! where a worker sends each result as soon as it has it (so is a single
+//! one whose worker died after a batch that went home without a mark on
+//! stderr, so that its death report shows its own lines). There, the first
 //! unanswered task of a dead or stuck worker is the one to blame; it gets
 //! the failure, and the tasks after it, which never started, go back to
 //! the queue. Tasks are

@@ -336,9 +336,15 @@ fn a_death_after_a_batch_sent_without_a_mark_still_shows_only_its_own_stderr() {
     // stderr; "abort", the chunk's last task, dies after it. The stderr
     // since the last mark holds "noise 1"'s warning too, so the pool runs
     // "abort" again, in exact mode, before it blames it.
+    // No batch goes home for the time that has passed, which would put a
+    // mark after "noise 1" and hide its warning from this test.
+    let config = common::ch13_workers(1, 3, Duration::from_secs(20))
+        .flush_interval(Duration::from_secs(3600));
     let inputs: Vec<String> = ["noise 1", "big 1", "abort"].map(String::from).to_vec();
     let outcomes = within("a run with a death after a full batch", move || {
-        pool_of(1, 3, Duration::from_secs(20)).run::<String, String>(inputs)
+        ProcessPool::new(config)
+            .unwrap()
+            .run::<String, String>(inputs)
     });
     assert_eq!(outcomes[1].value().map(String::len), Some(1 << 20));
     let Err(Failure::Died(abort)) = &outcomes[2].result else {
@@ -348,6 +354,22 @@ fn a_death_after_a_batch_sent_without_a_mark_still_shows_only_its_own_stderr() {
         abort.stderr_tail,
         "task \"abort\": out of options, aborting\n"
     );
+}
+
+#[test]
+fn a_hang_after_a_batch_sent_without_a_mark_times_out_without_running_again() {
+    // "big 1" fills a batch, which goes home without a mark; "hang" is then
+    // the one task its chunk owes. A timeout shows no stderr, so it is
+    // blamed at the first timeout, not run again in exact mode on a second
+    // worker.
+    let inputs: Vec<String> = ["big 1", "hang"].map(String::from).to_vec();
+    let (outcomes, started) = within("a run with a hang after a full batch", move || {
+        let mut pool = pool_of(1, 2, Duration::from_millis(300));
+        (pool.run::<String, String>(inputs), pool.workers_started())
+    });
+    assert_eq!(outcomes[0].value().map(String::len), Some(1 << 20));
+    assert!(outcomes[1].result.as_ref().is_err_and(|f| f.is_timeout()));
+    assert_eq!(started, 1);
 }
 
 #[test]

@@ -84,6 +84,83 @@ fn an_error_whose_drop_panics_fails_its_own_input_alone() {
     assert_eq!(panic.message, "dropping the error of input 1");
 }
 
+/// A result whose `Serialize` writes part of itself, then panics: after a
+/// plain value's bytes (in a frame of plain values, untagged) when it ends
+/// in 3, after part of a postcard tuple (which turns the frame tagged)
+/// when it ends in 7.
+#[derive(Debug)]
+struct HalfWritten(u64);
+
+impl Serialize for HalfWritten {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        match self.0 % 10 {
+            3 => {
+                let _ = serializer.serialize_u64(self.0);
+                panic!("{} half written, plain", self.0)
+            }
+            7 => {
+                let mut tuple = serializer.serialize_tuple(2)?;
+                tuple.serialize_element(&self.0)?;
+                panic!("{} half written, in postcard", self.0)
+            }
+            _ => serializer.serialize_u64(self.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HalfWritten {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer).map(HalfWritten)
+    }
+}
+
+/// An error whose `Display` panics.
+#[derive(Debug)]
+struct ShowsBadly(u64);
+
+impl std::fmt::Display for ShowsBadly {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("showing the error of {}", self.0)
+    }
+}
+
+impl std::error::Error for ShowsBadly {}
+
+/// Values, half-written results, errors that panic when shown, and
+/// panics, by the last digit.
+fn half_written(n: u64) -> Result<HalfWritten, ShowsBadly> {
+    match n % 10 {
+        5 => Err(ShowsBadly(n)),
+        9 => panic!("{n} panicked"),
+        _ => Ok(HalfWritten(n)),
+    }
+}
+
+fn a_result_that_panics_half_written_fails_alone_in_every_layout() {
+    let inputs: Vec<u64> = (0..20_000).collect();
+    for chunk_size in [1, 4, 7, 5000] {
+        let outcomes = pool_of("half_written", chunk_size).run::<u64, HalfWritten>(inputs.clone());
+        assert_eq!(outcomes.len(), inputs.len());
+        for (n, outcome) in inputs.iter().zip(&outcomes) {
+            let ok = match (n % 10, &outcome.result) {
+                (3 | 7, Err(Failure::Undelivered(report))) => {
+                    report.kind == "serialization"
+                        && report.message.contains(&format!("{n} half written"))
+                        && report.location.is_some()
+                }
+                (5, Err(Failure::Panicked(panic))) => {
+                    panic.message == format!("showing the error of {n}")
+                }
+                (9, Err(Failure::Panicked(panic))) => panic.message == format!("{n} panicked"),
+                (_, Ok(HalfWritten(value))) => value == n,
+                _ => false,
+            };
+            assert!(ok, "chunks of {chunk_size}: {n} gave {:?}", outcome.result);
+        }
+    }
+}
+
 fn pool_of(role: &str, chunk_size: usize) -> ProcessPool {
     let config = Config::new(role)
         .workers(2)
@@ -172,6 +249,7 @@ fn main() -> std::process::ExitCode {
         ("next_char", || pool::serve(next_char)),
         ("is_empty", || pool::serve(is_empty)),
         ("fails_on_one", || pool::serve(fails_on_one)),
+        ("half_written", || pool::serve(half_written)),
     ]);
     common::run_checks(&[
         (
@@ -190,6 +268,10 @@ fn main() -> std::process::ExitCode {
         (
             "an_error_whose_drop_panics_fails_its_own_input_alone",
             an_error_whose_drop_panics_fails_its_own_input_alone,
+        ),
+        (
+            "a_result_that_panics_half_written_fails_alone_in_every_layout",
+            a_result_that_panics_half_written_fails_alone_in_every_layout,
         ),
     ])
 }

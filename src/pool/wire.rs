@@ -90,8 +90,9 @@ const UNDELIVERED: u8 = 3;
 /// What the pool tells a new worker before anything else.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Setup {
-    /// What the worker writes on its stderr before each frame of results,
-    /// so that the pool can tell which task wrote which lines.
+    /// What the worker writes on its stderr before a frame of results
+    /// (but one sent because its batch filled up), so that the pool can
+    /// tell which task wrote which lines.
     pub(super) stderr_mark: Vec<u8>,
     /// How often a busy worker sends what it has finished, in microseconds.
     pub(super) flush_us: u64,
@@ -209,8 +210,8 @@ impl Frame {
     }
 
     /// [`Frame::push_value`] for a caller that catches panics itself (and
-    /// cuts the frame back with [`Frame::cut`] after one): a catch per item
-    /// costs more than a tiny task.
+    /// cuts the frame back with [`Frame::cut_partial`] after one): a catch
+    /// per item costs more than a tiny task.
     #[inline(always)]
     pub(super) fn push_value_uncaught<T: Serialize + ?Sized>(
         &mut self,
@@ -1141,9 +1142,10 @@ mod tests {
                             }
                         }
                         5..=7 => {
-                            // Uncaught, with the serve-style or dispatch-style recovery.
+                            // Uncaught, with the serve-style or dispatch-style recovery:
+                            // both cut what follows the last whole item, and the
+                            // worker puts the panic's report in its place.
                             let v = random_value(&mut rng, fav);
-                            let start = frame.checkpoint();
                             CALLS.with(|c| c.set(0));
                             let dispatch_style = rng.below(2) == 0;
                             match scope.catch_payload(|| frame.push_value_uncaught(&v, "x")) {
@@ -1151,10 +1153,8 @@ mod tests {
                                 Ok(Err(_)) => {}
                                 Err(p) => {
                                     drop(scope.recover(p));
-                                    if dispatch_style {
-                                        frame.cut_partial();
-                                    } else {
-                                        frame.cut(start);
+                                    frame.cut_partial();
+                                    if !dispatch_style {
                                         frame.push_undelivered(&report("panicked"));
                                         want.push(Want::Exact(
                                             UNDELIVERED,
