@@ -119,10 +119,9 @@ pub(super) struct Frame {
 }
 
 /// How a frame's items are laid out.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Layout {
     /// No item yet.
-    #[default]
     Empty,
     /// Every item a plain value of this many bytes (1 to [`RAW_WIDEST`]),
     /// without a tag.
@@ -132,7 +131,7 @@ enum Layout {
 }
 
 /// A frame's length, count and layout at some moment: see [`Frame::cut`].
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(super) struct Checkpoint {
     len: usize,
     count: u32,
