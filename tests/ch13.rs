@@ -341,10 +341,9 @@ fn a_death_after_a_batch_sent_without_a_mark_still_shows_only_its_own_stderr() {
     let config = common::ch13_workers(1, 3, Duration::from_secs(20))
         .flush_interval(Duration::from_secs(3600));
     let inputs: Vec<String> = ["noise 1", "big 1", "abort"].map(String::from).to_vec();
-    let outcomes = within("a run with a death after a full batch", move || {
-        ProcessPool::new(config)
-            .unwrap()
-            .run::<String, String>(inputs)
+    let (outcomes, started) = within("a run with a death after a full batch", move || {
+        let mut pool = ProcessPool::new(config).unwrap();
+        (pool.run::<String, String>(inputs), pool.workers_started())
     });
     assert_eq!(outcomes[1].value().map(String::len), Some(1 << 20));
     let Err(Failure::Died(abort)) = &outcomes[2].result else {
@@ -354,6 +353,40 @@ fn a_death_after_a_batch_sent_without_a_mark_still_shows_only_its_own_stderr() {
         abort.stderr_tail,
         "task \"abort\": out of options, aborting\n"
     );
+    assert_eq!(started, 2, "a second worker, for the run in exact mode");
+}
+
+#[test]
+fn a_death_after_a_batch_sent_with_a_mark_is_blamed_without_running_again() {
+    // Batches that go home on the flush timer, and a chunk's last batch
+    // even when it is full, come after a mark: the stderr since is the
+    // next task's own, and a death there is blamed at once, on the worker
+    // that ran it. A batch without a mark would make the pool run "abort"
+    // again, in exact mode, on a second worker.
+    let timed = common::ch13_workers(1, 2, Duration::from_secs(20))
+        .flush_interval(Duration::from_millis(1));
+    let last_of_its_chunk = common::ch13_workers(1, 1, Duration::from_secs(20))
+        .flush_interval(Duration::from_secs(3600));
+    for (config, first) in [(timed, "slow 200"), (last_of_its_chunk, "big 1")] {
+        let inputs: Vec<String> = vec![first.into(), "abort".into()];
+        let (outcomes, started) = within("a run with a death after a batch", move || {
+            let mut pool = ProcessPool::new(config).unwrap();
+            (pool.run::<String, String>(inputs), pool.workers_started())
+        });
+        assert!(
+            outcomes[0].result.is_ok(),
+            "{first}: {:?}",
+            outcomes[0].result
+        );
+        let Err(Failure::Died(abort)) = &outcomes[1].result else {
+            panic!("{first}: {:?}", outcomes[1].result);
+        };
+        assert_eq!(
+            abort.stderr_tail, "task \"abort\": out of options, aborting\n",
+            "{first}"
+        );
+        assert_eq!(started, 1, "after {first}");
+    }
 }
 
 #[test]
