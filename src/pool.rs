@@ -99,14 +99,14 @@
 //! go back to the queue as they were. Results travel in batches, so the
 //! first task owed is not necessarily the one to blame. A single task owed
 //! in that oldest chunk is; several are queued again, in *exact mode*,
-//! where a worker sends each result as soon as it has it (so is a single
-//! one whose worker died after a batch that went home without a mark on
-//! stderr, so that its death report shows its own lines). There, the first
+//! where a worker sends each result as soon as it has it. There, the first
 //! unanswered task of a dead or stuck worker is the one to blame; it gets
 //! the failure, and the tasks after it, which never started, go back to
-//! the queue. Tasks are
-//! therefore run **at least once**: a task whose result was lost with its
-//! worker runs again. Tasks should be safe to repeat.
+//! the queue. A single task owed goes back in exact mode too when its
+//! worker died right after a batch that went home without a mark on
+//! stderr (a full one): run again, its death report shows its own lines.
+//! Tasks are therefore run **at least once**: a task whose result was lost
+//! with its worker runs again. Tasks should be safe to repeat.
 //!
 //! # Processes and groups
 //!
