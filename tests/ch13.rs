@@ -151,6 +151,47 @@ fn a_hung_task_times_out_and_the_pool_carries_on() {
 }
 
 #[test]
+fn a_timeout_ends_the_stuck_worker_and_not_one_that_shows_progress() {
+    // One worker hangs; the other runs chunks of one task of 300 ms back
+    // to back, sending a result after each, so that it has always shown
+    // progress well within the timeout. When the hang's timeout comes,
+    // the busy worker owes a task too: ending it as well would fail that
+    // task with a timeout it never had.
+    let timeout = Duration::from_secs(1);
+    let mut inputs = vec!["hang".to_owned()];
+    inputs.extend(std::iter::repeat_n("slow 300".to_owned(), 8));
+    let outcomes = within("a run with a hang beside a busy worker", move || {
+        pool_of(2, 1, timeout).run::<String, String>(inputs)
+    });
+    assert!(outcomes[0].result.as_ref().is_err_and(|f| f.is_timeout()));
+    for outcome in &outcomes[1..] {
+        assert_eq!(
+            outcome.value().map(String::as_str),
+            Some("300 ms of work"),
+            "{:?}",
+            outcome.result
+        );
+    }
+}
+
+#[test]
+fn a_worker_that_owes_nothing_is_never_timed_out() {
+    // One chunk of four tasks of 400 ms keeps one worker busy for longer
+    // than the timeout, with a result after each; the other has one quick
+    // task or none, then waits. Waiting for work is no hang: both workers
+    // are still there when the run ends.
+    let timeout = Duration::from_secs(1);
+    let mut inputs: Vec<String> = std::iter::repeat_n("slow 400".to_owned(), 4).collect();
+    inputs.push("square 1".into());
+    let (outcomes, pids) = within("a run with an idle worker", move || {
+        let mut pool = pool_of(2, 4, timeout);
+        (pool.run::<String, String>(inputs), pool.worker_pids())
+    });
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    assert_eq!(pids.len(), 2);
+}
+
+#[test]
 fn a_hung_workers_next_chunk_goes_back_untouched() {
     let timeout = Duration::from_millis(300);
     let started = Instant::now();
