@@ -206,15 +206,15 @@ def check_in_browser(book):
         f"browser: {len(reports)} pages at {WIDTH} px, {diagrams} diagrams checked; "
         f"a Rust listing line fits {sorted(columns)} columns"
     )
-    # tests/book.rs keeps every listing line within LISTING_COLUMNS; that
+    # tests/book/pages.rs keeps every listing line within LISTING_COLUMNS; that
     # promise holds only while the column really is that wide.
     promised = int(re.search(
         r"const LISTING_COLUMNS: usize = (\d+);",
-        (Path(__file__).resolve().parent.parent / "tests/book.rs").read_text(),
+        (Path(__file__).resolve().parent.parent / "tests/book/pages.rs").read_text(),
     ).group(1))
     if not columns or min(columns) < promised:
         problems.append(
-            f"a listing line of {promised} columns (LISTING_COLUMNS in tests/book.rs) "
+            f"a listing line of {promised} columns (LISTING_COLUMNS in tests/book/pages.rs) "
             f"does not fit: the code column holds {sorted(columns)}"
         )
     return problems

@@ -111,13 +111,21 @@
 //! # Processes and groups
 //!
 //! Each worker leads a process group of its own, so Ctrl-C in a terminal
-//! reaches the parent alone; the workers end because the parent did. A
-//! worker ends when its channel closes (the parent died, in any state),
-//! and kills its group as it goes; a worker that is stopped (`SIGSTOP`)
-//! when the parent dies is ended by the kernel, which sends `SIGHUP` to a
-//! stopped process group left without a parent outside it. A process a
-//! task starts in a group or session of its own (`setsid`) escapes all
-//! this, as it escapes a terminal's Ctrl-C.
+//! reaches the parent alone; the workers end because the parent did. When
+//! the pool's process dies, however it dies, each worker kills its group
+//! (itself and every process its tasks started there) and so ends: a
+//! running worker, or one blocked in a task or in writing a result, sees
+//! its channel close; a stopped one (`SIGSTOP`, `SIGTSTP`) is first woken
+//! by the `SIGCONT` it asked the kernel to send when its parent dies
+//! (Linux's parent-death signal). The tests allow two seconds for all of
+//! it; it takes a few milliseconds. The kernel's own rule for a stopped
+//! group that loses its parent is no help: it applies only when nobody in
+//! the same session adopts the group, and on some kernels it sends
+//! `SIGHUP` to the stopped worker alone, which then dies without ending
+//! the rest. macOS has no parent-death signal, so there a stopped worker
+//! is left to that rule. A process a task starts in a group or session of
+//! its own (`setsid`, `setpgid`) escapes all this, as it escapes a
+//! terminal's Ctrl-C.
 //!
 //! # The contract
 //!

@@ -1,7 +1,7 @@
 //! Exercise 1: a log scanner. One thread per log counts its ERROR lines.
 //!
 //! Run:   cargo run --example ch1-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_01
+//! Check: cargo test --test book -- --ignored exercise_01
 use std::sync::mpsc;
 use std::thread;
 

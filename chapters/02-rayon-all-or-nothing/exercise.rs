@@ -1,7 +1,7 @@
 //! Exercise 2: a thumbnailer. Sizes are computed in parallel with rayon.
 //!
 //! Run:   cargo run --example ch2-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_02
+//! Check: cargo test --test book -- --ignored exercise_02
 use rayon::prelude::*;
 
 const SPECS: [&str; 5] = ["640x480", "1920x1080", "0x600", "wide", "300x600"];

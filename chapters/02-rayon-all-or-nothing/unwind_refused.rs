@@ -1,4 +1,4 @@
-// Built by tests/ch2.rs with rustc, to show the error: without
+// Built by tests/book/ch2.rs with rustc, to show the error: without
 // `AssertUnwindSafe`, `catch_unwind` refuses a closure that holds `&mut`.
 use std::panic::catch_unwind;
 

@@ -2,7 +2,7 @@
 //! of its own.
 //!
 //! Run:   cargo run --example ch3-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_03
+//! Check: cargo test --test book -- --ignored exercise_03
 use std::time::Duration;
 
 const HOOKS: [&str; 5] = [

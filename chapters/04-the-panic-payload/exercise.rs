@@ -2,7 +2,7 @@
 //! runner logs the ones that fail.
 //!
 //! Run:   cargo run --example ch4-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_04
+//! Check: cargo test --test book -- --ignored exercise_04
 use std::thread;
 
 /// The storage crate panics with a value of its own type, not a string.

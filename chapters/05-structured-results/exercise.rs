@@ -2,7 +2,7 @@
 //! keeps what worked.
 //!
 //! Run:   cargo run --example ch5-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_05
+//! Check: cargo test --test book -- --ignored exercise_05
 use std::io::{Error, ErrorKind};
 use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -2,7 +2,7 @@
 //! process (this program again, as a worker).
 //!
 //! Run:   cargo run --example ch6-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_06
+//! Check: cargo test --test book -- --ignored exercise_06
 use std::time::Duration;
 
 use no_silent_failures::worker;

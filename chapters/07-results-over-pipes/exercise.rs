@@ -2,7 +2,7 @@
 //! pipe.
 //!
 //! Run:   cargo run --example ch7-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_07
+//! Check: cargo test --test book -- --ignored exercise_07
 use std::io::{BufRead, BufReader};
 
 use no_silent_failures::worker;

@@ -2,7 +2,7 @@
 //! its result home as JSON.
 //!
 //! Run:   cargo run --example ch8-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_08
+//! Check: cargo test --test book -- --ignored exercise_08
 use std::collections::HashMap;
 
 use no_silent_failures::worker;

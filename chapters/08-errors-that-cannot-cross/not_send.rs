@@ -1,4 +1,4 @@
-// Compiled by tests/ch8.rs, which expects it to fail: an error holding an
+// Compiled by tests/book/ch8.rs, which expects it to fail: an error holding an
 // `Rc` cannot leave the thread that made it.
 use std::rc::Rc;
 use std::thread;

@@ -2,7 +2,7 @@
 //! The parent is async; so is the worker's checksum library.
 //!
 //! Run:   cargo run --example ch9-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_09
+//! Check: cargo test --test book -- --ignored exercise_09
 use no_silent_failures::worker;
 
 const FILES: [&str; 2] = ["report.pdf", "photo.jpg"];

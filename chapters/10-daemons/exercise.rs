@@ -2,7 +2,7 @@
 //! to a collector, and writes what it exported through a buffer.
 //!
 //! Run:   cargo run --example ch10-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_10
+//! Check: cargo test --test book -- --ignored exercise_10
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::thread;

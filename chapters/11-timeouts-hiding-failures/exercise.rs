@@ -2,7 +2,7 @@
 //! thread, with a second to answer.
 //!
 //! Run:   cargo run --example ch11-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_11
+//! Check: cargo test --test book -- --ignored exercise_11
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-// Built by tests/ch12.rs with `rustc -C panic=abort`, as a crate with
+// Built by tests/book/ch12.rs with `rustc -C panic=abort`, as a crate with
 // `panic = "abort"` in its profile would be.
 use std::panic::catch_unwind;
 

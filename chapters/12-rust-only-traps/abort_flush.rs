@@ -1,4 +1,4 @@
-// Built by tests/ch12.rs with `rustc -C panic=abort`. A report written
+// Built by tests/book/ch12.rs with `rustc -C panic=abort`. A report written
 // through a `BufWriter` is lost at the abort: no destructor runs, so the
 // buffer is never flushed.
 use std::io::{BufWriter, Write};

@@ -1,4 +1,4 @@
-// Built by tests/ch12.rs with `rustc -C panic=abort`. The panic hook is the
+// Built by tests/book/ch12.rs with `rustc -C panic=abort`. The panic hook is the
 // last code that runs before the abort: it writes the crash report,
 // unbuffered, naming the record in hand. The report flushes each record
 // as it is stored, so nothing stored is lost.

@@ -2,7 +2,7 @@
 //! thread, which stops at the first job it cannot print.
 //!
 //! Run:   cargo run --example ch12-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_12
+//! Check: cargo test --test book -- --ignored exercise_12
 use std::sync::mpsc;
 use std::thread;
 

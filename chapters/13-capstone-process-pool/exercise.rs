@@ -3,7 +3,7 @@
 //! worker process, which hashes its files one after the other.
 //!
 //! Run:   cargo run --example ch13-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_13
+//! Check: cargo test --test book -- --ignored exercise_13
 use std::io::{BufRead, Write};
 use std::process::Stdio;
 

@@ -1,5 +1,5 @@
 // Chapter 14: the two ways to drop a JoinHandle, and the rustc lints (both
-// allow-by-default) that see them. Compiled by tests/ch14.rs with
+// allow-by-default) that see them. Compiled by tests/book/ch14.rs with
 // `-W unused_results -W let_underscore_drop`.
 use std::thread;
 

@@ -3,7 +3,7 @@
 //! uploads said.
 //!
 //! Run:   cargo run --example ch14-exercise
-//! Check: cargo test --test exercises -- --ignored exercise_14
+//! Check: cargo test --test book -- --ignored exercise_14
 use std::process::Command;
 use std::sync::mpsc;
 use std::thread;

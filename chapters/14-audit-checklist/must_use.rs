@@ -1,4 +1,4 @@
-// Compiled by tests/ch14.rs: a handle type of your own, marked #[must_use],
+// Compiled by tests/book/ch14.rs: a handle type of your own, marked #[must_use],
 // turns "spawned and forgotten" into a compiler warning.
 use std::thread::{self, JoinHandle};
 

@@ -53,6 +53,7 @@ where
     T: Serialize,
     E: Error + 'static,
 {
+    end_with_the_pool();
     let (from_pool, mut channel, setup) = match take_channel() {
         Ok(taken) => taken,
         Err(error) => broken(format!(
@@ -268,6 +269,35 @@ fn chunks_from(channel: File) -> mpsc::Receiver<Received> {
         }
     });
     chunks
+}
+
+/// Makes sure this worker ends when its pool's process dies, even while
+/// it is stopped (`SIGSTOP`, `SIGTSTP`): it then kills its group.
+///
+/// A running worker sees the end of its channel at once; a stopped one
+/// runs no thread. The kernel's orphaned-group rule (`SIGHUP`, then
+/// `SIGCONT`, to a group with a stopped member that loses its last parent
+/// outside it) does not do the job: it applies only when no process of
+/// the same session adopts the worker, and here it reached the stopped
+/// worker alone, whose `SIGHUP` killed it before it could end the rest.
+/// So the worker asks the kernel for a `SIGCONT` when its parent dies
+/// (Linux's and FreeBSD's parent-death signal). Linux sends it before it
+/// applies the orphaned-group rule, which then finds nothing stopped.
+/// macOS has no parent-death signal: there, a stopped worker is left to
+/// that rule.
+fn end_with_the_pool() {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    {
+        use rustix::process::{Signal, getppid, set_parent_process_death_signal};
+        let pool = getppid();
+        // `SIGCONT`, not `SIGKILL`: the signal also comes when the thread
+        // that started the worker ends, which a live pool survives, and a
+        // `SIGCONT` to a running process does nothing.
+        if set_parent_process_death_signal(Some(Signal::CONT)).is_ok() && getppid() != pool {
+            // The parent died before the signal was asked for.
+            end_of_pool();
+        }
+    }
 }
 
 /// The pool is gone, or ended this worker: so does everything this

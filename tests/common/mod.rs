@@ -18,7 +18,7 @@ use assert_cmd::assert::Assert;
 use regex::Regex;
 
 /// How many cases a property test runs: `PROPTEST_CASES` when set, so that
-/// `PROPTEST_CASES=500 cargo test --test ch13_faults` soaks a property, or
+/// `PROPTEST_CASES=500 cargo test --test workers every_schedule_of_faults` soaks a property, or
 /// else `default`, few enough to keep `cargo test` fast.
 pub fn cases(default: u32) -> u32 {
     match std::env::var("PROPTEST_CASES") {
@@ -44,6 +44,22 @@ pub fn run_checks(checks: &[(&str, fn())]) -> std::process::ExitCode {
         })
         .collect();
     libtest_mimic::run(&libtest_mimic::Arguments::from_args(), trials).exit_code()
+}
+
+/// Runs this test program again in `role` (which `worker::guard` in its
+/// `main` knows), with its stdout and stderr, and fails unless it exits
+/// with status 0: for a check that must be alone in its process, because
+/// it counts the process's descriptors or children, or sets its panic hook.
+pub fn in_own_process(role: &str) {
+    let status = no_silent_failures::worker::command(role)
+        .expect("this program's path")
+        .stdin(std::process::Stdio::null())
+        .status()
+        .expect("this program starts again");
+    assert!(
+        status.success(),
+        "the check in role {role:?} failed: {status}"
+    );
 }
 
 /// A pool whose workers run chapter 13's `tasks.rs`, from the chapter's
@@ -550,7 +566,7 @@ pub fn line_of(file: &str, needle: &str) -> usize {
 /// The path of an example's binary, built first if needed.
 ///
 /// `cargo test` builds every example before running tests, but
-/// `cargo test --test ch3` does not, and an old binary could be left over
+/// `cargo test --test book ch3::` does not, and an old binary could be left over
 /// from before an edit. So the first call in each test process runs
 /// `cargo build --examples`, unless every example binary is already newer
 /// than every source file.

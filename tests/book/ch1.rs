@@ -1,7 +1,7 @@
 //! Chapter 1: a panic unwinds only its own thread.
-mod common;
+use crate::common;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use predicates::prelude::*;
 use predicates::str::{contains, ends_with};
 use proptest::prelude::*;

@@ -3,13 +3,6 @@
 //! little-endian bytes; other types as postcard; both directions can mix.
 //! Every value must come back exact, bit for bit, beside returned errors
 //! and panics.
-//!
-//! A test binary without libtest's harness: its workers are this program
-//! started again, so `worker::guard` must run first thing in `main`, as in
-//! the chapter's examples. libtest-mimic then runs the checks, and takes the
-//! test runner's arguments (`--list`, filters, `--exact`, `--ignored`), so
-//! `cargo test` and `cargo nextest` treat it like any other test binary.
-mod common;
 
 use std::convert::Infallible;
 use std::fmt::Debug;
@@ -17,7 +10,6 @@ use std::time::Duration;
 
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{self, Config, ProcessPool};
-use no_silent_failures::worker;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -210,7 +202,7 @@ fn errors_and_panics_travel_beside_plain_values() {
     assert_eq!(panic.map(|p| p.message.as_str()), Some("666 is cursed"));
     let location = panic.and_then(|p| p.location.as_ref());
     assert!(
-        location.is_some_and(|l| l.file.ends_with("pool_values.rs")),
+        location.is_some_and(|l| l.file.ends_with("workers/pool_values.rs")),
         "{location:?}"
     );
     assert_eq!(outcomes[3].value(), Some(&1));
@@ -242,36 +234,36 @@ fn plain_and_postcard_values_mix_in_both_directions() {
     assert_eq!(got, [true, false]);
 }
 
-fn main() -> std::process::ExitCode {
-    worker::guard(&[
-        ("square", || pool::serve(square)),
-        ("below_zero", || pool::serve(below_zero)),
-        ("next_char", || pool::serve(next_char)),
-        ("is_empty", || pool::serve(is_empty)),
-        ("fails_on_one", || pool::serve(fails_on_one)),
-        ("half_written", || pool::serve(half_written)),
-    ]);
-    common::run_checks(&[
-        (
-            "numbers_come_back_exact_at_every_chunk_size",
-            numbers_come_back_exact_at_every_chunk_size,
-        ),
-        (
-            "errors_and_panics_travel_beside_plain_values",
-            errors_and_panics_travel_beside_plain_values,
-        ),
-        ("floats_come_back_bit_for_bit", floats_come_back_bit_for_bit),
-        (
-            "plain_and_postcard_values_mix_in_both_directions",
-            plain_and_postcard_values_mix_in_both_directions,
-        ),
-        (
-            "an_error_whose_drop_panics_fails_its_own_input_alone",
-            an_error_whose_drop_panics_fails_its_own_input_alone,
-        ),
-        (
-            "a_result_that_panics_half_written_fails_alone_in_every_layout",
-            a_result_that_panics_half_written_fails_alone_in_every_layout,
-        ),
-    ])
-}
+/// The roles this file's pools start their workers in.
+pub const ROLES: &[(&str, fn())] = &[
+    ("square", || pool::serve(square)),
+    ("below_zero", || pool::serve(below_zero)),
+    ("next_char", || pool::serve(next_char)),
+    ("is_empty", || pool::serve(is_empty)),
+    ("fails_on_one", || pool::serve(fails_on_one)),
+    ("half_written", || pool::serve(half_written)),
+];
+
+pub const CHECKS: &[(&str, fn())] = &[
+    (
+        "numbers_come_back_exact_at_every_chunk_size",
+        numbers_come_back_exact_at_every_chunk_size,
+    ),
+    (
+        "errors_and_panics_travel_beside_plain_values",
+        errors_and_panics_travel_beside_plain_values,
+    ),
+    ("floats_come_back_bit_for_bit", floats_come_back_bit_for_bit),
+    (
+        "plain_and_postcard_values_mix_in_both_directions",
+        plain_and_postcard_values_mix_in_both_directions,
+    ),
+    (
+        "an_error_whose_drop_panics_fails_its_own_input_alone",
+        an_error_whose_drop_panics_fails_its_own_input_alone,
+    ),
+    (
+        "a_result_that_panics_half_written_fails_alone_in_every_layout",
+        a_result_that_panics_half_written_fails_alone_in_every_layout,
+    ),
+];

@@ -1,10 +1,10 @@
 //! Chapter 8: errors that cannot cross a thread or a process boundary.
-mod common;
+use crate::common;
 
 use std::error::Error;
 use std::fmt;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use no_silent_failures::panic::{Location, NON_STRING_PAYLOAD};
 use no_silent_failures::report::ErrorReport;
 use predicates::prelude::*;

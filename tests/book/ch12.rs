@@ -1,9 +1,9 @@
 //! Chapter 12: traps with no Python counterpart.
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{Ending, line_of, run, run_program};
+use crate::common::{Ending, line_of, run, run_program};
 use no_silent_failures::panic::catch;
 use predicates::str::contains;
 

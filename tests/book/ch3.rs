@@ -1,7 +1,7 @@
 //! Chapter 3: a dropped `JoinHandle` (std or tokio) takes the outcome with it.
-mod common;
+use crate::common;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use predicates::prelude::*;
 use predicates::str::{contains, ends_with};
 use proptest::prelude::*;

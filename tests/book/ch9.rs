@@ -1,7 +1,7 @@
 //! Chapter 9: the worker-mode check must come first in `main`.
-mod common;
+use crate::common;
 
-use common::run;
+use crate::common::run;
 use predicates::str::is_match;
 
 #[test]

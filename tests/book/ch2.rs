@@ -1,10 +1,10 @@
 //! Chapter 2: rayon's `collect::<Result<Vec<_>, _>>()` is all or nothing.
-mod common;
+use crate::common;
 
 use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use predicates::prelude::*;
 use predicates::str::{contains, ends_with};
 use proptest::prelude::*;

@@ -1,13 +1,24 @@
 //! The capture hook chains to the hook installed before it: panics outside
-//! `catch` still reach it. One test in its own binary, because panic hooks
-//! are process-wide.
+//! `catch` still reach it. The check runs in a process of its own, because
+//! panic hooks are process-wide.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use no_silent_failures::panic::catch;
 
-#[test]
+use crate::common;
+
+pub const ROLES: &[(&str, fn())] = &[(
+    "panic-hook",
+    panics_outside_catch_still_reach_the_previous_hook,
+)];
+
+pub const CHECKS: &[(&str, fn())] =
+    &[("panics_outside_catch_still_reach_the_previous_hook", || {
+        common::in_own_process("panic-hook")
+    })];
+
 fn panics_outside_catch_still_reach_the_previous_hook() {
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&seen);

@@ -1,10 +1,10 @@
 //! Chapter 5: structured results, and the library's runner.
-mod common;
+use crate::common;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::panic::NON_STRING_PAYLOAD;
 use no_silent_failures::runner::Runner;
@@ -115,7 +115,7 @@ fn check(
             prop_assert_eq!(&panic.message, "a literal panic");
             prop_assert_eq!(
                 panic.location.as_ref().map(|l| l.file.as_str()),
-                Some("tests/ch5.rs")
+                Some("tests/book/ch5.rs")
             );
         }
         (Behaviour::PanicString(n), Err(Failure::Panicked(panic))) => {

@@ -1,11 +1,11 @@
 //! Chapter 11: a timeout must not hide a crash.
-mod common;
+use crate::common;
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::tasks::run_tasks;
 use predicates::str::{contains, is_match};
@@ -198,7 +198,7 @@ proptest! {
                 }
                 (Behaviour::Panic(n), Err(Failure::Panicked(panic))) => {
                     prop_assert_eq!(&panic.message, &format!("task panic {n}"));
-                    prop_assert_eq!(panic.location.as_ref().map(|l| l.file.as_str()), Some("tests/ch11.rs"));
+                    prop_assert_eq!(panic.location.as_ref().map(|l| l.file.as_str()), Some("tests/book/ch11.rs"));
                 }
                 (Behaviour::Hang, Err(Failure::TimedOut(limit))) => {
                     prop_assert_eq!(*limit, Duration::from_millis(20))

@@ -1,9 +1,9 @@
 //! Chapter 13: the capstone process pool, against a naive one and Python.
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{example_binary, gone, line_of, run, within};
+use crate::common::{example_binary, gone, line_of, run, within};
 use no_silent_failures::failure::Failure;
 use no_silent_failures::pool::{Config, ProcessPool};
 use no_silent_failures::process::Exit;

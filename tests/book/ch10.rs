@@ -1,7 +1,7 @@
 //! Chapter 10: work that dies with `main`.
-mod common;
+use crate::common;
 
-use common::run;
+use crate::common::run;
 
 /// Makes this test process the "child subreaper" of everything it starts
 /// (Linux's `PR_SET_CHILD_SUBREAPER`): a process whose parent exits is

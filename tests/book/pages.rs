@@ -1,13 +1,13 @@
 //! The book and the code cannot drift apart: every chapter is in the
 //! summary, every program is on its chapter's page, every include resolves,
 //! and every snapshot is both checked by a test and shown in the book.
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::root;
+use crate::common::root;
 use regex::Regex;
 
 fn read(path: &Path) -> String {
@@ -222,14 +222,31 @@ fn every_command_a_page_shows_names_a_real_example() {
     }
 }
 
+/// The text of every Rust file under `dir` (relative to the root), in
+/// its folders too, concatenated.
+fn sources_under(dir: &str) -> String {
+    fn walk(dir: &Path, text: &mut String) {
+        let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, text);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                text.push_str(&read(&path));
+            }
+        }
+    }
+    let mut text = String::new();
+    walk(&root().join(dir), &mut text);
+    text
+}
+
 /// The text of every test file, concatenated.
 fn test_sources() -> String {
-    fs::read_dir(root().join("tests"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .map(|p| read(&p))
-        .collect()
+    sources_under("tests")
 }
 
 #[test]
@@ -752,15 +769,7 @@ fn every_test_the_contract_table_names_exists() {
         .filter(|line| line.starts_with('|'))
         .collect::<Vec<_>>()
         .join("\n");
-    let mut sources = String::new();
-    for dir in ["tests", "src", "src/pool"] {
-        for entry in fs::read_dir(root().join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "rs") {
-                sources.push_str(&read(&path));
-            }
-        }
-    }
+    let sources = sources_under("tests") + &sources_under("src");
     let defined: Vec<&str> = Regex::new(r"fn ([a-z0-9_]+)\(")
         .unwrap()
         .captures_iter(&sources)

@@ -6,11 +6,10 @@
 //! in each of the four places its serde impls run: the input in the parent
 //! and in the worker, the result in the worker and in the parent.
 //!
-//! A test binary without libtest's harness, so that it can be the workers
-//! (see `pool_values.rs`); and a binary of its own, so that counting this
-//! process's open file descriptors means something.
+//! The property runs in a process of its own (see [`ROLES`]), so that
+//! counting that process's open file descriptors means something.
 #![allow(dead_code)] // tasks.rs has more than this file uses
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -26,7 +25,7 @@ use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence, Te
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 // The chapter's task; its programs use the rest of the file.
-include!("../chapters/13-capstone-process-pool/tasks.rs");
+include!("../../chapters/13-capstone-process-pool/tasks.rs");
 
 /// Where a serde impl of an input or a result goes wrong, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -516,14 +515,18 @@ fn an_input_that_panics_when_written_costs_no_worker() {
     assert_eq!(pool.workers_started(), 1, "a worker died of a broken chunk");
 }
 
-fn main() -> std::process::ExitCode {
-    worker::guard(&[("faults", || pool::serve(task))]);
-    if !cfg!(target_os = "linux") {
-        // The hygiene checks read /proc.
-        return std::process::ExitCode::SUCCESS;
-    }
-    common::run_checks(&[(
-        "every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input",
+/// The pool's workers, and the property in a process of its own: it
+/// counts its process's open file descriptors and children, which tests
+/// running beside it would change.
+pub const ROLES: &[(&str, fn())] = &[
+    ("faults", || pool::serve(task)),
+    (
+        "faults-property",
         every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input,
-    )])
-}
+    ),
+];
+
+pub const CHECKS: &[(&str, fn())] = &[(
+    "every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input",
+    || common::in_own_process("faults-property"),
+)];

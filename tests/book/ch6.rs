@@ -1,12 +1,12 @@
 //! Chapter 6: a child process that dies, and a parent that does not look.
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use common::{example_binary, line_of, run};
+use crate::common::{example_binary, line_of, run};
 use no_silent_failures::process::{Exit, tail};
 use no_silent_failures::worker::ROLE_VAR;
 use predicates::str::{contains, starts_with};

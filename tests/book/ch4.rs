@@ -1,11 +1,11 @@
 //! Chapter 4: getting the panic back whole.
-mod common;
+use crate::common;
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use common::{line_of, run, run_with_env};
+use crate::common::{line_of, run, run_with_env};
 use no_silent_failures::panic::{NON_STRING_PAYLOAD, catch, catch_with_backtrace, message};
 use predicates::prelude::*;
 use predicates::str::{contains, ends_with};
@@ -201,7 +201,7 @@ proptest! {
             prop_assert_eq!(&panic.message, &expected_message(payload));
             prop_assert_eq!(panic.thread, Some(format!("worker-{index}")));
             let location = panic.location.expect("the hook saw a location");
-            prop_assert_eq!(location.file, "tests/ch4.rs");
+            prop_assert_eq!(location.file, "tests/book/ch4.rs");
             prop_assert_eq!(panic.backtrace, None);
         }
     }
@@ -223,7 +223,7 @@ fn a_backtrace_is_recorded_only_when_asked_for() {
     let with = catch_with_backtrace(|| panic!("x")).unwrap_err();
     assert!(
         with.backtrace
-            .is_some_and(|b| b.as_str().contains("tests/ch4.rs"))
+            .is_some_and(|b| b.as_str().contains("tests/book/ch4.rs"))
     );
     let without = catch(|| panic!("x")).unwrap_err();
     assert_eq!(without.backtrace, None);

@@ -1,7 +1,7 @@
 //! Chapter 7: results sent back over a pipe, and the ones that never come.
-mod common;
+use crate::common;
 
-use common::{line_of, run};
+use crate::common::{line_of, run};
 use predicates::prelude::*;
 use predicates::str::{contains, ends_with};
 use proptest::prelude::*;

@@ -1,6 +1,6 @@
 //! Chapter 13's pool, built in steps: each step runs beside the step before
 //! it, on the input that breaks the step before, and gets it right.
-mod common;
+use crate::common;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{example_binary, line_of, run};
+use crate::common::{example_binary, line_of, run};
 
 /// A worker killed with SIGKILL in the middle of its share.
 const KILLED: [&str; 4] = ["square 2", "kill", "square 3", "square 4"];

@@ -1,11 +1,11 @@
 //! Chapter 14: the audit checklist's checks, run for real.
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Ending, Run, line_of, root, run};
+use crate::common::{Ending, Run, line_of, root, run};
 use predicates::str::{contains, starts_with};
 use proptest::prelude::*;
 

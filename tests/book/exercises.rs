@@ -4,14 +4,14 @@
 //! `cargo run --example chN-exercise`, which swallows a failure. Its check
 //! is opt-in, because it fails until you fix the exercise:
 //!
-//!     cargo test --test exercises -- --ignored exercise_03
+//!     cargo test --test book -- --ignored exercise_03
 //!
 //! The default suite runs `every_check_fails_as_shipped_and_passes_on_the_solution`
 //! instead: each check fails on the exercise as shipped (so it checks
 //! something) and passes on the worked solution beside it.
-mod common;
+use crate::common;
 
-use common::{Run, root, run};
+use crate::common::{Run, root, run};
 use regex::Regex;
 use std::time::{Duration, Instant};
 
@@ -392,7 +392,7 @@ fn check_exercise(number: u32) {
 macro_rules! exercise_checks {
     ($($name:ident = $number:expr),* $(,)?) => {$(
         #[test]
-        #[ignore = "an exercise: run it with `cargo test --test exercises -- --ignored`"]
+        #[ignore = "an exercise: run it with `cargo test --test book -- --ignored`"]
         fn $name() {
             check_exercise($number);
         }
@@ -506,7 +506,7 @@ fn every_chapter_with_programs_has_an_exercise_and_its_page_explains_it() {
             std::fs::read_to_string(root().join("chapters").join(exercise.dir).join("README.md"))
                 .unwrap();
         let command = format!(
-            "cargo test --test exercises -- --ignored exercise_{:02}",
+            "cargo test --test book -- --ignored exercise_{:02}",
             exercise.number
         );
         assert!(
