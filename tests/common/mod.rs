@@ -43,7 +43,15 @@ pub fn run_checks(checks: &[(&str, fn())]) -> std::process::ExitCode {
             })
         })
         .collect();
-    libtest_mimic::run(&libtest_mimic::Arguments::from_args(), trials).exit_code()
+    let mut arguments = libtest_mimic::Arguments::from_args();
+    // libtest reads RUST_TEST_THREADS (see .cargo/config.toml); so does
+    // this harness, unless `--test-threads` says otherwise.
+    arguments.test_threads = arguments.test_threads.or_else(|| {
+        std::env::var("RUST_TEST_THREADS")
+            .ok()
+            .and_then(|threads| threads.parse().ok())
+    });
+    libtest_mimic::run(&arguments, trials).exit_code()
 }
 
 /// Runs this test program again in `role` (which `worker::guard` in its

@@ -392,10 +392,21 @@ fn run_schedule(
     Ok(())
 }
 
+/// The property without hangs, in its own process.
 fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     // First, and not as a check of its own: checks run in parallel, and
     // its pool's pipes would count against the descriptors below.
     an_input_that_panics_when_written_costs_no_worker();
+    faults_property(false);
+}
+
+/// The property with a hang in every schedule, in its own process.
+fn every_schedule_of_faults_with_hangs_gives_exactly_one_correct_outcome_per_input() {
+    faults_property(true);
+}
+
+/// Random schedules of faults, with a hang in each (`hangs`) or none.
+fn faults_property(hangs: bool) {
     let fds_before = open_fds();
     let root_before = entries(common::root());
     // The workers' temporary directory is one of their own, so that what
@@ -418,9 +429,33 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         "the workers were not given their temp dir: {told:?}"
     );
 
-    // Crashes, errors, noise, serde faults and the occasional 8 MiB
-    // result: no hangs, so
-    // a generous timeout that no task reaches.
+    if hangs {
+        hang_schedules(fds_before, &worker_temp);
+    } else {
+        quick_schedules(fds_before, &worker_temp);
+    }
+
+    assert_eq!(
+        entries(&worker_temp),
+        BTreeSet::new(),
+        "files left in the workers' temp dir"
+    );
+    std::fs::remove_dir(&worker_temp).unwrap();
+    // Only new entries count: an editor may remove its own files meanwhile.
+    let new_in_root: Vec<_> = entries(common::root())
+        .difference(&root_before)
+        .cloned()
+        .collect();
+    assert_eq!(
+        new_in_root,
+        Vec::<std::ffi::OsString>::new(),
+        "files left in the repository"
+    );
+}
+
+/// Crashes, errors, noise, serde faults and the occasional 8 MiB result:
+/// no hangs, so a generous timeout that no task reaches.
+fn quick_schedules(fds_before: usize, worker_temp: &Path) {
     let mut runner = TestRunner::new(ProptestConfig {
         cases: common::cases(8),
         // A failing case is saved beside this file, and tried first next time.
@@ -436,14 +471,16 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
     );
     runner
         .run(&(schedule, shapes()), |(behaviours, shape)| {
-            run_schedule(&behaviours, shape, Duration::from_secs(30), &worker_temp)?;
+            run_schedule(&behaviours, shape, Duration::from_secs(30), worker_temp)?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })
         .unwrap();
+}
 
-    // The same with hangs, which cost a timeout or two each: a short
-    // timeout, fewer cases, and at least one hang in every case.
+/// The same with hangs, which cost a timeout or two each: a short timeout,
+/// fewer cases, and at least one hang in every case.
+fn hang_schedules(fds_before: usize, worker_temp: &Path) {
     let mut runner = TestRunner::new(ProptestConfig {
         cases: common::cases(4),
         // A failing case is saved beside this file, and tried first next time.
@@ -466,28 +503,11 @@ fn every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input() {
         });
     runner
         .run(&(schedule, shapes()), |(behaviours, shape)| {
-            run_schedule(&behaviours, shape, Duration::from_millis(200), &worker_temp)?;
+            run_schedule(&behaviours, shape, Duration::from_millis(200), worker_temp)?;
             prop_assert_eq!(open_fds(), fds_before, "file descriptors leaked");
             Ok(())
         })
         .unwrap();
-
-    assert_eq!(
-        entries(&worker_temp),
-        BTreeSet::new(),
-        "files left in the workers' temp dir"
-    );
-    std::fs::remove_dir(&worker_temp).unwrap();
-    // Only new entries count: an editor may remove its own files meanwhile.
-    let new_in_root: Vec<_> = entries(common::root())
-        .difference(&root_before)
-        .cloned()
-        .collect();
-    assert_eq!(
-        new_in_root,
-        Vec::<std::ffi::OsString>::new(),
-        "files left in the repository"
-    );
 }
 
 /// A panicking `Serialize` in the middle of a chunk costs its own input
@@ -524,9 +544,19 @@ pub const ROLES: &[(&str, fn())] = &[
         "faults-property",
         every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input,
     ),
+    (
+        "faults-property-with-hangs",
+        every_schedule_of_faults_with_hangs_gives_exactly_one_correct_outcome_per_input,
+    ),
 ];
 
-pub const CHECKS: &[(&str, fn())] = &[(
-    "every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input",
-    || common::in_own_process("faults-property"),
-)];
+pub const CHECKS: &[(&str, fn())] = &[
+    (
+        "every_schedule_of_faults_gives_exactly_one_correct_outcome_per_input",
+        || common::in_own_process("faults-property"),
+    ),
+    (
+        "every_schedule_of_faults_with_hangs_gives_exactly_one_correct_outcome_per_input",
+        || common::in_own_process("faults-property-with-hangs"),
+    ),
+];
