@@ -11,7 +11,9 @@
 //!   clock. A task that outlives the time limit gets a
 //!   [`Failure::TimedOut`] outcome, and a fresh thread takes its place so the
 //!   other inputs go on. The stuck thread cannot be stopped (std has no way
-//!   to), so it is left behind; whatever it returns later is ignored.
+//!   to), so it is left behind; whatever it returns later is ignored. A
+//!   task whose answer took longer than the limit is timed out too, even if
+//!   the answer came before the runner noticed: never a late `Ok`.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -261,11 +263,19 @@ impl Runner {
                     worker,
                     index,
                     result,
+                    took,
                 }) => {
                     running.remove(&worker);
                     // A late answer from a task already timed out is ignored:
-                    // each input gets exactly one outcome.
+                    // each input gets exactly one outcome. An answer that
+                    // took longer than the limit, which this loop had no
+                    // time to notice, is a timeout all the same.
                     if results[index].is_none() {
+                        let result = if took > limit {
+                            Err(Failure::TimedOut(limit))
+                        } else {
+                            result
+                        };
                         results[index] = Some(result);
                         settled += 1;
                     }
@@ -332,6 +342,8 @@ enum Event<T, E> {
         worker: usize,
         index: usize,
         result: Result<T, Failure<E>>,
+        /// How long the task ran.
+        took: Duration,
     },
 }
 
@@ -350,12 +362,8 @@ impl<I, F> Shared<I, F> {
                 return;
             };
             running.store(index, Ordering::Release);
-            let started = Event::Started {
-                worker,
-                index,
-                at: Instant::now(),
-            };
-            if events.send(started).is_err() {
+            let at = Instant::now();
+            if events.send(Event::Started { worker, index, at }).is_err() {
                 return;
             }
             let result = run_one(&scope, &self.task, input);
@@ -364,6 +372,7 @@ impl<I, F> Shared<I, F> {
                     worker,
                     index,
                     result,
+                    took: at.elapsed(),
                 })
                 .is_err()
             {

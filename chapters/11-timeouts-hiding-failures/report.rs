@@ -3,6 +3,21 @@ use no_silent_failures::failure::Failure;
 use no_silent_failures::outcome::Outcome;
 
 // ANCHOR: report
+/// Each kind of failure in words of its own: a hang is not a crash, and
+/// neither is a task that was cancelled or never delivered.
+fn kind<E>(failure: &Failure<E>) -> &'static str {
+    match failure {
+        Failure::TimedOut(_) => "hung (liveness)",
+        Failure::Panicked(_) => "crashed (a bug)",
+        Failure::Returned(_) => "failed (correctness)",
+        Failure::Cancelled => "cancelled (never finished)",
+        Failure::Died(_) => "died (its process ended)",
+        Failure::Undelivered(_) => "undelivered (lost on the way)",
+        // `Failure` may gain kinds: name none of them wrongly.
+        _ => "failed (a kind this report does not know)",
+    }
+}
+
 /// One line per check, a failure on stderr naming its kind; exit status 1
 /// if any check failed.
 fn report(outcomes: &[Outcome<&str, (), CheckError>]) -> std::process::ExitCode {
@@ -13,12 +28,7 @@ fn report(outcomes: &[Outcome<&str, (), CheckError>]) -> std::process::ExitCode 
             Ok(()) => println!("{name}: healthy"),
             Err(failure) => {
                 unhealthy += 1;
-                let kind = match failure {
-                    Failure::TimedOut(_) => "hung (liveness)",
-                    Failure::Panicked(_) => "crashed (a bug)",
-                    _ => "failed (correctness)",
-                };
-                eprintln!("error: {name}: {kind}: {failure}");
+                eprintln!("error: {name}: {}: {failure}", kind(failure));
             }
         }
     }
